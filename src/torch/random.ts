@@ -1,0 +1,54 @@
+/**
+ * Random numbers from libtorch's default generator (the same streams PyTorch draws on CPU for the same seed).
+ */
+import * as aten from './aten.js';
+import type { DType } from './dtype.js';
+import { native } from './native.js';
+import type { Shape, Tensor } from './tensor.js';
+
+/** Seeds the default CPU (and CUDA) generators, as torch.manual_seed. */
+export function manualSeed(seed: number): void {
+  native.manualSeed(seed);
+}
+
+/** Uniform [0, 1). */
+export function rand(shape: Shape, options: { dtype?: DType; requiresGrad?: boolean } = {}): Tensor {
+  const t = aten.rand([...shape], options.dtype ?? 'float32');
+  return options.requiresGrad ? t.requiresGrad_(true) : t;
+}
+
+/** Standard normal N(0, 1). */
+export function randn(shape: Shape, options: { dtype?: DType; requiresGrad?: boolean } = {}): Tensor {
+  const t = aten.randn([...shape], options.dtype ?? 'float32');
+  return options.requiresGrad ? t.requiresGrad_(true) : t;
+}
+
+/** Standard normal with the shape and dtype of `t`. */
+export function randnLike(t: Tensor): Tensor {
+  return aten.randn_like(t);
+}
+
+/** Uniform [0, 1) with the shape and dtype of `t`. */
+export function randLike(t: Tensor): Tensor {
+  return aten.rand_like(t);
+}
+
+/** Integers uniform in [low, high) as int64. */
+export function randint(low: number, high: number, shape: Shape, options: { dtype?: DType } = {}): Tensor {
+  return aten.randint_low(low, high, [...shape], options.dtype ?? 'int64');
+}
+
+/** A random permutation of 0..n-1 (int64). */
+export function randperm(n: number): Tensor {
+  return aten.randperm(n, 'int64');
+}
+
+/** Draws `numSamples` indices from each row of non-negative weights [(B,) N]. */
+export function multinomial(probs: Tensor, numSamples: number, replacement = false): Tensor {
+  return aten.multinomial(probs, numSamples, replacement);
+}
+
+/** Bernoulli draws with probabilities `p` (a tensor of the same shape). */
+export function bernoulli(p: Tensor): Tensor {
+  return aten.bernoulli(p);
+}

@@ -19,8 +19,25 @@ interface Arg {
 
 const SKIP_NAME =
   /backward|cudnn|mkldnn|miopen|mps|quantize|quantized|fbgemm|sparse|nested|xnnpack|vulkan|_jvp|^q_|^fake_|^cudnn|_nnz|coalesce|^to_padded|^segment_reduce|_out$|_copy$|^_?test|^align|^refine_names|^rename|^retains_grad|^record_stream|^set_data|^data$|^is_leaf$|^output_nr$|^_version$|^requires_grad_$|^retain_grad$|^lift|^is_same_size|^_has_|^ccol|^crow|^col_indices|^row_indices|^indices$|^values$|^resize_as_sparse/;
-const KEEP_PRIVATE = /^_(foreach_|weight_norm|weight_norm_interface$|fused_dropout$|pack_padded|pad_packed|log_softmax$|softmax$|make_dual|unsafe_view$|index_put_impl_$|reshape_alias$|to_copy$|has_compatible)/;
-const RESERVED = new Set(['var', 'new', 'delete', 'in', 'with', 'default', 'function', 'class', 'const', 'let', 'import', 'export', 'return', 'typeof', 'void']);
+const KEEP_PRIVATE =
+  /^_(foreach_|weight_norm|weight_norm_interface$|fused_dropout$|pack_padded|pad_packed|log_softmax$|softmax$|make_dual|unsafe_view$|index_put_impl_$|reshape_alias$|to_copy$|has_compatible)/;
+const RESERVED = new Set([
+  'var',
+  'new',
+  'delete',
+  'in',
+  'with',
+  'default',
+  'function',
+  'class',
+  'const',
+  'let',
+  'import',
+  'export',
+  'return',
+  'typeof',
+  'void',
+]);
 
 function splitTop(s: string): string[] {
   const out: string[] = [];
@@ -51,7 +68,12 @@ function parse(schema: string) {
     }
     const am = /^(\S+(?:\([^)]*\))?(?:\[\d*\])?\??(?:\[\d*\])?\??)\s+(\w+)(=.*)?$/.exec(part);
     if (!am) return null;
-    args.push({ type: am[1].replace(/\([^)]*\)/g, ''), name: am[2], hasDefault: am[3] !== undefined, kwOnly });
+    args.push({
+      type: am[1].replace(/\([^)]*\)/g, ''),
+      name: am[2],
+      hasDefault: am[3] !== undefined,
+      kwOnly,
+    });
   }
   const rets = retStr.startsWith('(') ? splitTop(retStr.slice(1, -1)) : [retStr];
   const retTypes = rets.filter((r) => r !== '').map((r) => r.split(/\s+/)[0].replace(/\([^)]*\)/g, ''));
@@ -98,7 +120,17 @@ function tsType(t: string): string | null {
 
 function retType(ts: string[]): string | null {
   const one = (t: string) =>
-    t === 'Tensor' ? 'Tensor' : t === 'Tensor[]' ? 'Tensor[]' : t === 'int' || t === 'float' || t === 'Scalar' || t === 'SymInt' ? 'number' : t === 'bool' ? 'boolean' : t === 'str' ? 'string' : null;
+    t === 'Tensor'
+      ? 'Tensor'
+      : t === 'Tensor[]'
+        ? 'Tensor[]'
+        : t === 'int' || t === 'float' || t === 'Scalar' || t === 'SymInt'
+          ? 'number'
+          : t === 'bool'
+            ? 'boolean'
+            : t === 'str'
+              ? 'string'
+              : null;
   if (ts.length === 0) return 'void';
   const parts = ts.map(one);
   if (parts.some((p) => p === null)) return null;
@@ -110,7 +142,7 @@ const out: string[] = [];
 let count = 0;
 for (const schema of native.allSchemas().sort()) {
   const p = parse(schema);
-  if (!p || p.ns !== 'aten') continue;
+  if (p?.ns !== 'aten') continue;
   if (SKIP_NAME.test(p.name)) continue;
   if (p.name.startsWith('_') && !KEEP_PRIVATE.test(p.name)) continue;
   if (/out|grad_input|Dimname|names|dimname|_dimname/.test(p.overload)) continue;

@@ -5,7 +5,7 @@
 import * as aten from './aten.js';
 import { HANDLE } from './dispatch.js';
 import { native } from './native.js';
-import { Tensor, stack } from './tensor.js';
+import { stack, Tensor } from './tensor.js';
 
 /** Runs `fn` with gradient recording off (torch.no_grad). Works for sync functions only. */
 export function noGrad<T>(fn: () => T): T {
@@ -44,7 +44,12 @@ export function setGradEnabled(enabled: boolean): void {
 export function grad(
   outputs: Tensor | Tensor[],
   inputs: Tensor[],
-  options: { gradOutputs?: (Tensor | null)[]; retainGraph?: boolean; createGraph?: boolean; allowUnused?: boolean } = {},
+  options: {
+    gradOutputs?: (Tensor | null)[];
+    retainGraph?: boolean;
+    createGraph?: boolean;
+    allowUnused?: boolean;
+  } = {},
 ): (Tensor | null)[] {
   const outs = Array.isArray(outputs) ? outputs : [outputs];
   const res = native.grad(

@@ -50,7 +50,8 @@ const SIZES: Record<DType, number> = {
 /** The c10::ScalarType code of a dtype. */
 export function dtypeCode(dtype: DType): number {
   const code = CODES[dtype];
-  if (code === undefined) throw new TypeError(`unknown dtype '${dtype}' (known: ${Object.keys(CODES).join(', ')})`);
+  if (code === undefined)
+    throw new TypeError(`unknown dtype '${dtype}' (known: ${Object.keys(CODES).join(', ')})`);
   return code;
 }
 

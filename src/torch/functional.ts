@@ -2,9 +2,10 @@
  * Functional ops in PyTorch's `torch.nn.functional` spirit: layers without parameters of their own.
  * Layouts follow PyTorch: 1-d convolutions take `[B, C, T]`, 2-d ones `[B, C, H, W]`.
  */
-import * as aten from './aten.js';
+
 import type { Scalar } from './aten.js';
-import { Tensor } from './tensor.js';
+import * as aten from './aten.js';
+import type { Tensor } from './tensor.js';
 
 export interface ConvOptions {
   stride?: number | number[];
@@ -14,12 +15,22 @@ export interface ConvOptions {
 }
 
 /** 1-d convolution. input [B, Cin, T], weight [Cout, Cin/groups, K], bias [Cout] -> [B, Cout, T']. */
-export function conv1d(input: Tensor, weight: Tensor, bias: Tensor | null = null, o: ConvOptions = {}): Tensor {
+export function conv1d(
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | null = null,
+  o: ConvOptions = {},
+): Tensor {
   return aten.conv1d(input, weight, bias, o.stride ?? 1, o.padding ?? 0, o.dilation ?? 1, o.groups ?? 1);
 }
 
 /** 2-d convolution. input [B, Cin, H, W], weight [Cout, Cin/groups, kH, kW] -> [B, Cout, H', W']. */
-export function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null = null, o: ConvOptions = {}): Tensor {
+export function conv2d(
+  input: Tensor,
+  weight: Tensor,
+  bias: Tensor | null = null,
+  o: ConvOptions = {},
+): Tensor {
   return aten.conv2d(input, weight, bias, o.stride ?? 1, o.padding ?? 0, o.dilation ?? 1, o.groups ?? 1);
 }
 
@@ -184,7 +195,12 @@ export type InterpolateMode = 'nearest' | 'linear' | 'bilinear';
  */
 export function interpolate(
   x: Tensor,
-  options: { size?: number | number[]; scaleFactor?: number | number[]; mode?: InterpolateMode; alignCorners?: boolean },
+  options: {
+    size?: number | number[];
+    scaleFactor?: number | number[];
+    mode?: InterpolateMode;
+    alignCorners?: boolean;
+  },
 ): Tensor {
   const mode = options.mode ?? 'nearest';
   const spatial = x.ndim - 2;
@@ -193,7 +209,9 @@ export function interpolate(
   const size = toList(options.size);
   const scales = toList(options.scaleFactor);
   if (mode === 'nearest') {
-    return spatial === 1 ? aten.upsample_nearest1d_vec(x, size, scales) : aten.upsample_nearest2d_vec(x, size, scales);
+    return spatial === 1
+      ? aten.upsample_nearest1d_vec(x, size, scales)
+      : aten.upsample_nearest2d_vec(x, size, scales);
   }
   if (mode === 'linear') return aten.upsample_linear1d_vec(x, size, options.alignCorners ?? false, scales);
   return aten.upsample_bilinear2d_vec(x, size, options.alignCorners ?? false, scales);
@@ -317,7 +335,10 @@ export function irfft(x: Tensor, n?: number, dim = -1): Tensor {
 }
 
 /** Periodic Hann window of `length` (PyTorch's torch.hann_window default; librosa's 'hann' for STFT). */
-export function hannWindow(length: number, options: { periodic?: boolean; dtype?: 'float32' | 'float64' } = {}): Tensor {
+export function hannWindow(
+  length: number,
+  options: { periodic?: boolean; dtype?: 'float32' | 'float64' } = {},
+): Tensor {
   return aten.hann_window_periodic(length, options.periodic ?? true, options.dtype ?? 'float32');
 }
 
@@ -392,7 +413,14 @@ export function lstm(
   input: Tensor,
   state: { h: Tensor; c: Tensor },
   params: Tensor[],
-  o: { numLayers: number; bidirectional?: boolean; batchFirst?: boolean; dropout?: number; training?: boolean; hasBiases?: boolean },
+  o: {
+    numLayers: number;
+    bidirectional?: boolean;
+    batchFirst?: boolean;
+    dropout?: number;
+    training?: boolean;
+    hasBiases?: boolean;
+  },
 ): { output: Tensor; h: Tensor; c: Tensor } {
   const [output, h, c] = aten.lstm_input(
     input,

@@ -60,7 +60,9 @@ function load(): NativeAddon {
           'or LIBTORCH=/path/to/libtorch).',
       );
     }
-    throw new Error(`ribbit: the native addon failed to load (${e.message}). Rebuild it with \`npm run build:native\`.`);
+    throw new Error(
+      `ribbit: the native addon failed to load (${e.message}). Rebuild it with \`npm run build:native\`.`,
+    );
   }
 }
 

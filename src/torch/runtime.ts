@@ -3,7 +3,8 @@ import { native } from './native.js';
 
 /** Sets the number of intra-op threads (default: the machine's cores, or RIBBIT_NUM_THREADS). */
 export function setNumThreads(n: number): void {
-  if (!Number.isInteger(n) || n < 1) throw new RangeError(`setNumThreads: expected a positive integer, got ${n}`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new RangeError(`setNumThreads: expected a positive integer, got ${n}`);
   native.setNumThreads(n);
 }
 

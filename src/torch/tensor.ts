@@ -4,8 +4,9 @@
  * Shapes are `number[]`; `dim` arguments accept negative values as in PyTorch. Methods ending in `_` work in
  * place and return `this`. Every op is recorded by libtorch's autograd when an input requires a gradient.
  */
-import * as aten from './aten.js';
+
 import type { Scalar } from './aten.js';
+import * as aten from './aten.js';
 import { HANDLE, setHandleWrapper } from './dispatch.js';
 import {
   type AnyTypedArray,
@@ -263,11 +264,15 @@ export class Tensor {
   // ----- elementwise math (broadcasting) ----------------------------------------------------------------------
 
   add(other: Tensor | Scalar, alpha: Scalar = 1): Tensor {
-    return other instanceof Tensor ? aten.add_Tensor(this, other, alpha) : aten.add_Scalar(this, other, alpha);
+    return other instanceof Tensor
+      ? aten.add_Tensor(this, other, alpha)
+      : aten.add_Scalar(this, other, alpha);
   }
 
   sub(other: Tensor | Scalar, alpha: Scalar = 1): Tensor {
-    return other instanceof Tensor ? aten.sub_Tensor(this, other, alpha) : aten.sub_Scalar(this, other, alpha);
+    return other instanceof Tensor
+      ? aten.sub_Tensor(this, other, alpha)
+      : aten.sub_Scalar(this, other, alpha);
   }
 
   mul(other: Tensor | Scalar): Tensor {
@@ -431,11 +436,15 @@ export class Tensor {
   // ----- in place ---------------------------------------------------------------------------------------------
 
   add_(other: Tensor | Scalar, alpha: Scalar = 1): this {
-    inPlace(other instanceof Tensor ? aten.add__Tensor(this, other, alpha) : aten.add__Scalar(this, other, alpha));
+    inPlace(
+      other instanceof Tensor ? aten.add__Tensor(this, other, alpha) : aten.add__Scalar(this, other, alpha),
+    );
     return this;
   }
   sub_(other: Tensor | Scalar, alpha: Scalar = 1): this {
-    inPlace(other instanceof Tensor ? aten.sub__Tensor(this, other, alpha) : aten.sub__Scalar(this, other, alpha));
+    inPlace(
+      other instanceof Tensor ? aten.sub__Tensor(this, other, alpha) : aten.sub__Scalar(this, other, alpha),
+    );
     return this;
   }
   mul_(other: Tensor | Scalar): this {
@@ -670,7 +679,9 @@ export class Tensor {
 
   /** Splits into pieces of `size` (a number) or of the given sizes along `dim`. */
   split(size: number | number[], dim = 0): Tensor[] {
-    return typeof size === 'number' ? aten.split_Tensor(this, size, dim) : aten.split_with_sizes(this, size, dim);
+    return typeof size === 'number'
+      ? aten.split_Tensor(this, size, dim)
+      : aten.split_with_sizes(this, size, dim);
   }
 
   chunk(chunks: number, dim = 0): Tensor[] {
@@ -691,7 +702,9 @@ export class Tensor {
 
   /** Out-of-place scatter: a copy with `src` written at `index` along `dim`. */
   scatter(dim: number, index: Tensor, src: Tensor | Scalar): Tensor {
-    return src instanceof Tensor ? aten.scatter_src(this, dim, index, src) : aten.scatter_value(this, dim, index, src);
+    return src instanceof Tensor
+      ? aten.scatter_src(this, dim, index, src)
+      : aten.scatter_value(this, dim, index, src);
   }
 
   scatterAdd(dim: number, index: Tensor, src: Tensor): Tensor {
@@ -800,7 +813,9 @@ export function tensor(
   const dtype = options.dtype ?? (isBool ? 'bool' : 'float32');
   const n = shape.reduce((a, b) => a * b, 1);
   if (flat.length !== n) {
-    throw new RangeError(`tensor(): ragged nested array (${flat.length} values for shape [${shape.join(', ')}])`);
+    throw new RangeError(
+      `tensor(): ragged nested array (${flat.length} values for shape [${shape.join(', ')}])`,
+    );
   }
   const f64 = Float64Array.from(flat, (v) => Number(v));
   const raw = new Tensor(native.fromBytes(new Uint8Array(f64.buffer), shape, dtypeCode('float64')));
@@ -814,7 +829,9 @@ export function tensor(
 export function fromBytes(bytes: Uint8Array, shape: Shape, dtype: DType): Tensor {
   const need = shape.reduce((a, b) => a * b, 1) * dtypeSize(dtype);
   if (bytes.byteLength !== need) {
-    throw new RangeError(`fromBytes: shape [${shape.join(', ')}] ${dtype} needs ${need} bytes, got ${bytes.byteLength}`);
+    throw new RangeError(
+      `fromBytes: shape [${shape.join(', ')}] ${dtype} needs ${need} bytes, got ${bytes.byteLength}`,
+    );
   }
   return new Tensor(native.fromBytes(bytes, [...shape], dtypeCode(dtype)));
 }
@@ -833,7 +850,10 @@ export function ones(shape: Shape, options: CreateOptions = {}): Tensor {
 }
 
 export function full(shape: Shape, value: Scalar, options: CreateOptions = {}): Tensor {
-  return finish(aten.full([...shape], value, options.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32')), options);
+  return finish(
+    aten.full([...shape], value, options.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32')),
+    options,
+  );
 }
 
 export function empty(shape: Shape, options: CreateOptions = {}): Tensor {
@@ -872,7 +892,10 @@ export function eye(n: number, options: CreateOptions = {}): Tensor {
 
 /** Scalar (0-d) tensor. */
 export function scalarTensor(value: Scalar, options: CreateOptions = {}): Tensor {
-  return finish(aten.scalar_tensor(value, options.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32')), options);
+  return finish(
+    aten.scalar_tensor(value, options.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32')),
+    options,
+  );
 }
 
 // ----- joining ------------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@
 #include <napi.h>
 
 #include <ATen/ATen.h>
+#include <ATen/CPUGeneratorImpl.h>
 #include <ATen/Parallel.h>
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/detail/CUDAHooksInterface.h>
@@ -626,6 +627,26 @@ Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+/** getRngState() -> handle of the CPU generator's state (a uint8 tensor), as torch.get_rng_state(). */
+Napi::Value GetRngState(const Napi::CallbackInfo& info) {
+  auto gen = at::detail::getDefaultCPUGenerator();
+  std::lock_guard<std::mutex> lock(gen.mutex());
+  return wrapTensor(info.Env(), gen.get_state());
+}
+
+/** setRngState(handle): restores a state from getRngState(), as torch.set_rng_state(). */
+Napi::Value SetRngState(const Napi::CallbackInfo& info) {
+  const at::Tensor& state = tensorOf(info[0], "setRngState");
+  auto gen = at::detail::getDefaultCPUGenerator();
+  try {
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(state);
+  } catch (const std::exception& e) {
+    throw Napi::Error::New(info.Env(), "setRngState failed: " + firstLine(e.what()));
+  }
+  return info.Env().Undefined();
+}
+
 Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   at::set_num_threads(static_cast<int>(toInt(info[0], "setNumThreads")));
   return info.Env().Undefined();
@@ -677,6 +698,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setGradEnabled", Napi::Function::New(env, SetGradEnabled));
   exports.Set("isGradEnabled", Napi::Function::New(env, IsGradEnabled));
   exports.Set("manualSeed", Napi::Function::New(env, ManualSeed));
+  exports.Set("getRngState", Napi::Function::New(env, GetRngState));
+  exports.Set("setRngState", Napi::Function::New(env, SetRngState));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads));
   exports.Set("cudaDeviceCount", Napi::Function::New(env, CudaDeviceCount));

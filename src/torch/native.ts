@@ -40,6 +40,8 @@ export interface NativeAddon {
   setGradEnabled(enabled: boolean): void;
   isGradEnabled(): boolean;
   manualSeed(seed: number): void;
+  getRngState(): Handle;
+  setRngState(state: Handle): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
   cudaDeviceCount(): number;

@@ -2,13 +2,24 @@
  * Random numbers from libtorch's default generator (the same streams PyTorch draws on CPU for the same seed).
  */
 import * as aten from './aten.js';
+import { HANDLE } from './dispatch.js';
 import type { DType } from './dtype.js';
 import { native } from './native.js';
-import type { Shape, Tensor } from './tensor.js';
+import { type Shape, type Tensor, Tensor as TensorClass } from './tensor.js';
 
 /** Seeds the default CPU (and CUDA) generators, as torch.manual_seed. */
 export function manualSeed(seed: number): void {
   native.manualSeed(seed);
+}
+
+/** The default CPU generator's state as a uint8 tensor (torch.get_rng_state), for exact resumes. */
+export function getRngState(): Tensor {
+  return new TensorClass(native.getRngState());
+}
+
+/** Restores a state returned by getRngState (torch.set_rng_state). */
+export function setRngState(state: Tensor): void {
+  native.setRngState(state[HANDLE]);
 }
 
 /** Uniform [0, 1). */

@@ -1,0 +1,8 @@
+/** The list of `ribbit` sub-commands. Each is loaded only when used. */
+import { registerCommand } from './main.js';
+
+registerCommand(
+  'train',
+  'Train a model from a config (resume with --continue-path, fine-tune with --restore-path).',
+  async () => (await import('./train.js')).trainCommand,
+);

@@ -1,0 +1,491 @@
+/**
+ * The generic Trainer: drives any `TrainableModel` through epochs of `trainStep`/`evalStep`, with gradient
+ * accumulation and clipping, one or several optimizers, schedulers, callbacks, console/TensorBoard logging,
+ * atomic checkpoints, best-model tracking, Ctrl-C handling, exact resume (`continuePath`) and fine-tuning
+ * from weights (`restorePath`).
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import * as torch from '../torch/index.js';
+import { writeFileAtomicSync } from '../util/atomic.js';
+import type {
+  Batch,
+  BatchSource,
+  LogAssets,
+  LossDict,
+  ModelLogger,
+  TrainableModel,
+  TrainerCallbacks,
+  TrainerOptimizer,
+  TrainerScheduler,
+} from './api.js';
+import {
+  listCheckpoints,
+  loadCheckpoint,
+  pruneCheckpoints,
+  saveCheckpoint,
+  type TrainingState,
+} from './checkpoint.js';
+import { ConsoleLogger, formatDuration, RunningAverage } from './console.js';
+import { type Dashboard, NullDashboard, openDashboard } from './dashboard.js';
+
+/** The Trainer's settings (a TrainerConfig provides them). */
+export interface TrainerSettings {
+  outputPath: string;
+  runName: string;
+  epochs: number;
+  batchSize: number;
+  evalBatchSize: number;
+  printStep: number;
+  plotStep: number;
+  saveStep: number;
+  saveNCheckpoints: number;
+  saveCheckpoints: boolean;
+  saveBestAfter: number;
+  saveAllBest: boolean;
+  runEval: boolean;
+  /** Run eval every N global steps as well as at epoch ends (null: epoch ends only). */
+  runEvalSteps: number | null;
+  testDelayEpochs: number;
+  gradClip: number | number[] | null;
+  gradAccumSteps: number;
+  schedulerAfterEpoch: boolean;
+  seed: number;
+  /** The loss item that decides the best model (default: `loss`). */
+  targetLoss: string | null;
+  dashboardLogger: 'tensorboard' | 'none';
+}
+
+export interface TrainerOptions {
+  /** The settings; typically the whole model config (it is saved as config.json in the run folder). */
+  config: TrainerSettings & Record<string, unknown>;
+  model: TrainableModel;
+  /** Resume this run folder exactly (model, optimizers, schedulers, RNG, step, epoch, best loss). */
+  continuePath?: string | null;
+  /** Start a new run from these weights (a checkpoint); mismatching tensors are skipped and reported. */
+  restorePath?: string | null;
+  /** Extra callbacks (user functions). */
+  callbacks?: TrainerCallbacks[];
+  /** No terminal output (the log file is still written). */
+  quiet?: boolean;
+  /** Override the run folder (default `outputPath/runName-<date>`). */
+  runPath?: string;
+}
+
+function runFolderName(runName: string): string {
+  const d = new Date();
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${runName}-${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}_${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+function asArray<T>(v: T | T[] | null | undefined): T[] {
+  if (v === null || v === undefined) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+/** Loss items as plain numbers. */
+function lossItems(lossDict: LossDict): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(lossDict)) out[k] = v.item();
+  return out;
+}
+
+export class Trainer {
+  readonly config: TrainerSettings & Record<string, unknown>;
+  readonly model: TrainableModel;
+  readonly runPath: string;
+  readonly console: ConsoleLogger;
+  dashboard: Dashboard = new NullDashboard();
+  optimizers: TrainerOptimizer[] = [];
+  schedulers: TrainerScheduler[] = [];
+  criterion: unknown;
+  /** Global optimizer steps done. */
+  step = 0;
+  epoch = 0;
+  batchInEpoch = 0;
+  bestLoss: number | null = null;
+  bestStep: number | null = null;
+  /** Averages of the last eval run. */
+  lastEval: Record<string, number> | null = null;
+  /** Train loss averages of the epoch so far. */
+  readonly trainAverages = new RunningAverage();
+  #interrupted = false;
+  readonly #callbacks: TrainerCallbacks[];
+  readonly #continuePath: string | null;
+  readonly #restorePath: string | null;
+  #trainSource: BatchSource | null = null;
+  #evalSource: BatchSource | null = null;
+
+  constructor(options: TrainerOptions) {
+    this.config = options.config;
+    this.model = options.model;
+    this.#continuePath = options.continuePath ?? null;
+    this.#restorePath = options.restorePath ?? null;
+    this.#callbacks = options.callbacks ?? [];
+    if (this.#continuePath) {
+      if (!existsSync(this.#continuePath))
+        throw new Error(`--continue-path ${this.#continuePath} does not exist`);
+      this.runPath = this.#continuePath;
+    } else {
+      this.runPath = options.runPath ?? join(this.config.outputPath, runFolderName(this.config.runName));
+    }
+    mkdirSync(this.runPath, { recursive: true });
+    this.console = new ConsoleLogger({
+      logFile: join(this.runPath, 'trainer_0_log.txt'),
+      quiet: options.quiet,
+    });
+  }
+
+  /** Calls `name` on the model, the criterion, every optimizer and the user callbacks. */
+  #callback(name: Exclude<keyof TrainerCallbacks, 'beforeBackwardPass'>): void {
+    const targets: unknown[] = [this.model, this.criterion, ...this.optimizers, ...this.#callbacks];
+    for (const t of targets) {
+      const fn = (t as Record<string, unknown> | null)?.[name];
+      if (typeof fn === 'function') fn.call(t, this);
+    }
+  }
+
+  /** Sets everything up: seeds, run folder, optimizers, schedulers, data, restored state. */
+  async init(): Promise<void> {
+    const c = this.config;
+    torch.manualSeed(c.seed);
+    this.#callback('onInitStart');
+    if (!this.#continuePath) {
+      writeFileAtomicSync(join(this.runPath, 'config.json'), `${JSON.stringify(c, null, 2)}\n`);
+    }
+    this.criterion = this.model.getCriterion();
+    this.optimizers = asArray(this.model.getOptimizer());
+    const sched = this.model.getScheduler?.(
+      this.optimizers.length === 1 ? this.optimizers[0] : this.optimizers,
+    );
+    this.schedulers = asArray(sched);
+    if (this.#restorePath) this.#restoreWeights(this.#restorePath);
+    if (this.#continuePath) this.#resume(this.#continuePath);
+    this.#trainSource = await this.model.getDataLoader({
+      isEval: false,
+      batchSize: c.batchSize,
+      seed: c.seed,
+    });
+    if (c.runEval) {
+      this.#evalSource = await this.model.getDataLoader({
+        isEval: true,
+        batchSize: c.evalBatchSize,
+        seed: c.seed,
+      });
+    }
+    this.dashboard = c.dashboardLogger === 'tensorboard' ? openDashboard(this.runPath) : new NullDashboard();
+    const nParams = this.model.parameters().reduce((n, p) => n + p.numel, 0);
+    this.console.line(` > Run folder: ${this.runPath}`);
+    this.console.line(
+      ` > Model has ${nParams.toLocaleString('en-US')} parameters; ${this.#trainSource.length} batches per epoch; ` +
+        `${torch.getNumThreads()} threads on ${hostname()}`,
+    );
+    this.#callback('onInitEnd');
+  }
+
+  #restoreWeights(path: string): void {
+    const { weights } = loadCheckpoint(path);
+    const own = this.model.stateDict();
+    const usable = new Map<string, torch.Tensor>();
+    const skipped: string[] = [];
+    for (const [k, v] of weights) {
+      const mine = own.get(k);
+      if (mine && mine.shape.join(',') === v.shape.join(',')) usable.set(k, v);
+      else
+        skipped.push(mine ? `${k} (shape [${v.shape}] vs model [${mine.shape}])` : `${k} (not in the model)`);
+    }
+    const missing = [...own.keys()].filter((k) => !weights.has(k));
+    this.model.loadStateDict(usable, { strict: false });
+    this.console.line(` > Restored ${usable.size} tensors from ${path}`);
+    if (skipped.length) this.console.line(` > Skipped ${skipped.length}: ${skipped.join(', ')}`);
+    if (missing.length)
+      this.console.line(` > Kept initial values for ${missing.length}: ${missing.join(', ')}`);
+  }
+
+  #resume(runPath: string): void {
+    const latest = listCheckpoints(runPath).at(-1);
+    if (!latest) throw new Error(`--continue-path ${runPath}: no checkpoint_<step>.json in that folder`);
+    const { weights, state } = loadCheckpoint(latest.jsonPath);
+    this.model.loadStateDict(weights, { strict: true });
+    state.optimizers.forEach((s, i) => this.optimizers[i]?.loadStateDict(s));
+    state.schedulers.forEach((s, i) => this.schedulers[i]?.loadStateDict(s));
+    if (state.rngState) torch.setRngState(state.rngState);
+    this.step = state.step;
+    this.epoch = state.epoch;
+    this.batchInEpoch = state.batchInEpoch;
+    this.bestLoss = state.bestLoss;
+    this.bestStep = state.bestStep;
+    this.console.line(` > Resumed ${latest.name} (epoch ${this.epoch}, step ${this.step})`);
+  }
+
+  #state(): TrainingState {
+    return {
+      step: this.step,
+      epoch: this.epoch,
+      batchInEpoch: this.batchInEpoch,
+      bestLoss: this.bestLoss,
+      bestStep: this.bestStep,
+      optimizers: this.optimizers.map((o) => o.stateDict()),
+      schedulers: this.schedulers.map((s) => s.stateDict()),
+      rngState: torch.getRngState(),
+      config: this.config,
+    };
+  }
+
+  /** Writes `checkpoint_<step>` and prunes to the newest `saveNCheckpoints`. */
+  saveCheckpoint(): void {
+    const name = `checkpoint_${this.step}`;
+    const state = this.#state();
+    saveCheckpoint(this.runPath, name, this.model.stateDict(), state);
+    state.rngState?.dispose();
+    pruneCheckpoints(this.runPath, Math.max(1, this.config.saveNCheckpoints));
+    this.console.line(` > Checkpoint saved: ${join(this.runPath, name)}.safetensors`);
+  }
+
+  #maybeSaveBest(loss: number): void {
+    const c = this.config;
+    if (this.step < c.saveBestAfter) return;
+    if (this.bestLoss !== null && !(loss < this.bestLoss)) return;
+    this.bestLoss = loss;
+    this.bestStep = this.step;
+    const state = this.#state();
+    saveCheckpoint(this.runPath, `best_model_${this.step}`, this.model.stateDict(), state);
+    state.rngState?.dispose();
+    if (!c.saveAllBest) pruneCheckpoints(this.runPath, 1, 'best_model');
+    this.console.line(
+      ` > Best model so far (${c.targetLoss ?? 'loss'} ${loss.toFixed(5)}): best_model_${this.step}`,
+    );
+  }
+
+  /** The dashboard wrapped as the ModelLogger models log figures and audio to. */
+  get logger(): ModelLogger {
+    const d = this.dashboard;
+    return {
+      scalar: (tag, value, step) => d.scalar(tag, value, step),
+      figure: (tag, fig, step) => d.figure(tag, fig, step),
+      audio: (tag, samples, sr, step) => d.audio(tag, samples, sr, step),
+    };
+  }
+
+  /** One optimizer step (or one accumulation micro-step) on a batch; returns the loss items. */
+  #trainBatch(batch: Batch, accumulate: boolean): { items: Record<string, number>; gradNorms: number[] } {
+    const c = this.config;
+    const items: Record<string, number> = {};
+    const gradNorms: number[] = [];
+    const clips = asArray(c.gradClip);
+    this.optimizers.forEach((optimizer, idx) => {
+      const result = torch.tidy(() => {
+        const { outputs, lossDict } = this.model.trainStep(
+          batch,
+          this.criterion,
+          this.optimizers.length > 1 ? idx : undefined,
+        );
+        for (const t of [this.model, this.criterion, ...this.#callbacks]) {
+          (t as TrainerCallbacks | null)?.beforeBackwardPass?.(lossDict, optimizer);
+        }
+        const loss = c.gradAccumSteps > 1 ? lossDict.loss.div(c.gradAccumSteps) : lossDict.loss;
+        loss.backward();
+        return { items: lossItems(lossDict), outputs };
+      });
+      Object.assign(
+        items,
+        this.optimizers.length > 1 ? prefixKeys(result.items, `opt${idx}_`) : result.items,
+      );
+      if (accumulate) return;
+      this.#callback('beforeGradientClipping');
+      const clip = clips[idx] ?? clips[0] ?? 0;
+      const norm = clip > 0 ? torch.clipGradNorm(optimizer.parameters(), clip) : Number.NaN;
+      gradNorms.push(norm);
+      optimizer.step();
+      optimizer.zeroGrad();
+      this.#lastOutputs = { batch, outputs: result.outputs };
+    });
+    return { items, gradNorms };
+  }
+
+  #lastOutputs: { batch: Batch; outputs: Record<string, unknown> } | null = null;
+
+  async #trainEpoch(): Promise<void> {
+    const c = this.config;
+    const source = this.#trainSource as BatchSource;
+    this.model.train();
+    this.trainAverages.reset();
+    this.#callback('onTrainEpochStart');
+    const startedAt = Date.now();
+    const skip = this.batchInEpoch;
+    let loaderStart = performance.now();
+    let i = skip;
+    for await (const raw of source.batches(this.epoch, skip)) {
+      const loaderTime = (performance.now() - loaderStart) / 1000;
+      const stepStart = performance.now();
+      const batch = this.model.formatBatch ? this.model.formatBatch(raw) : raw;
+      const accumulate = (i + 1) % Math.max(1, c.gradAccumSteps) !== 0 && i + 1 < source.length;
+      this.#callback('onTrainStepStart');
+      const { items, gradNorms } = this.#trainBatch(batch, accumulate);
+      disposeBatch(batch, raw);
+      i += 1;
+      this.batchInEpoch = i;
+      if (!accumulate) {
+        this.step += 1;
+        if (!c.schedulerAfterEpoch) for (const s of this.schedulers) s.step();
+      }
+      const stepTime = (performance.now() - stepStart) / 1000;
+      const values: Record<string, number> = { ...items };
+      gradNorms.forEach((g, k) => {
+        if (Number.isFinite(g)) values[gradNorms.length > 1 ? `grad_norm_${k}` : 'grad_norm'] = g;
+      });
+      values.step_time = stepTime;
+      values.loader_time = loaderTime;
+      this.trainAverages.update(values);
+      this.#callback('onTrainStepEnd');
+      const lrs = this.optimizers.flatMap((o) => o.getLr());
+      this.console.progress(
+        ` epoch ${this.epoch + 1}/${c.epochs}`,
+        i,
+        source.length,
+        startedAt,
+        `loss ${(this.trainAverages.get('loss') ?? Number.NaN).toFixed(4)}`,
+      );
+      if (!accumulate && this.step % c.printStep === 0) {
+        const lrValues: Record<string, number> = {};
+        lrs.forEach((lr, k) => {
+          lrValues[lrs.length > 1 ? `current_lr_${k}` : 'current_lr'] = lr;
+        });
+        this.console.block(
+          ` --> TIME: ${new Date().toISOString().replace('T', ' ').slice(0, 19)} -- STEP: ${i}/${source.length} -- GLOBAL_STEP: ${this.step}`,
+          { ...values, ...lrValues },
+          this.trainAverages.values(),
+        );
+      }
+      if (!accumulate && this.step % c.plotStep === 0) {
+        for (const [k, v] of Object.entries(values))
+          this.dashboard.scalar(`TrainIterStats/${k}`, v, this.step);
+        lrs.forEach((lr, k) =>
+          this.dashboard.scalar(`TrainIterStats/current_lr${lrs.length > 1 ? `_${k}` : ''}`, lr, this.step),
+        );
+        if (this.#lastOutputs && this.model.trainLog) {
+          const last = this.#lastOutputs;
+          torch.tidy(() => this.model.trainLog?.(last.batch, last.outputs, this.logger, this.step));
+        }
+      }
+      this.#lastOutputs = null;
+      if (!accumulate && c.saveCheckpoints && c.saveStep > 0 && this.step % c.saveStep === 0)
+        this.saveCheckpoint();
+      if (!accumulate && c.runEval && c.runEvalSteps && this.step % c.runEvalSteps === 0) {
+        await this.evaluate();
+        this.model.train();
+      }
+      if (this.#interrupted) break;
+      loaderStart = performance.now();
+    }
+    this.console.endProgress();
+    if (this.#interrupted) return;
+    this.batchInEpoch = 0;
+    const avg = this.trainAverages.values();
+    for (const [k, v] of Object.entries(avg)) this.dashboard.scalar(`TrainEpochStats/avg_${k}`, v, this.step);
+    this.console.block(
+      ` > EPOCH ${this.epoch + 1} TRAIN AVERAGES (${formatDuration((Date.now() - startedAt) / 1000)}):`,
+      avg,
+    );
+    this.#callback('onTrainEpochEnd');
+  }
+
+  /** Runs the eval set once; logs averages; returns them. */
+  async evaluate(): Promise<Record<string, number>> {
+    const source = this.#evalSource;
+    if (!source) return {};
+    this.model.eval();
+    const averages = new RunningAverage();
+    const startedAt = Date.now();
+    let i = 0;
+    let logged = false;
+    for await (const raw of source.batches(0)) {
+      const batch = this.model.formatBatch ? this.model.formatBatch(raw) : raw;
+      torch.noGrad(() =>
+        torch.tidy(() => {
+          this.optimizers.forEach((_o, idx) => {
+            const { outputs, lossDict } = this.model.evalStep(
+              batch,
+              this.criterion,
+              this.optimizers.length > 1 ? idx : undefined,
+            );
+            averages.update(lossItems(lossDict));
+            if (!logged && this.model.evalLog) {
+              this.model.evalLog(batch, outputs, this.logger, this.step);
+              logged = true;
+            }
+          });
+        }),
+      );
+      disposeBatch(batch, raw);
+      i += 1;
+      this.console.progress(' eval', i, source.length, startedAt);
+    }
+    this.console.endProgress();
+    const avg = averages.values();
+    for (const [k, v] of Object.entries(avg)) this.dashboard.scalar(`EvalStats/${k}`, v, this.step);
+    this.console.block(' > EVALUATION:', avg);
+    this.lastEval = avg;
+    const target = this.config.targetLoss ?? 'loss';
+    if (avg[target] !== undefined) this.#maybeSaveBest(avg[target]);
+    return avg;
+  }
+
+  #testRun(): void {
+    if (!this.model.testRun || this.epoch < this.config.testDelayEpochs) return;
+    this.model.eval();
+    const assets: LogAssets = torch.noGrad(() => torch.tidy(() => this.model.testRun?.(this.step) ?? {}));
+    for (const [tag, fig] of Object.entries(assets.figures ?? {}))
+      this.dashboard.figure(`TestFigures/${tag}`, fig, this.step);
+    for (const [tag, a] of Object.entries(assets.audios ?? {})) {
+      this.dashboard.audio(`TestAudios/${tag}`, a, assets.sampleRate ?? 22050, this.step);
+    }
+  }
+
+  /** Trains for `config.epochs` epochs (continuing from the resumed epoch), then saves a final checkpoint. */
+  async fit(): Promise<void> {
+    if (!this.#trainSource) await this.init();
+    const onSigint = () => {
+      if (this.#interrupted) process.exit(130);
+      this.#interrupted = true;
+      this.console.line(
+        '\n > Interrupted: finishing this step, saving a checkpoint and exiting (Ctrl-C again to abort).',
+      );
+    };
+    process.on('SIGINT', onSigint);
+    try {
+      while (this.epoch < this.config.epochs && !this.#interrupted) {
+        this.#callback('onEpochStart');
+        this.console.line(`\n > EPOCH: ${this.epoch + 1}/${this.config.epochs}`);
+        await this.#trainEpoch();
+        if (this.#interrupted) break;
+        if (this.config.runEval) await this.evaluate();
+        this.#testRun();
+        if (this.config.schedulerAfterEpoch) for (const s of this.schedulers) s.step();
+        this.epoch += 1;
+        this.#callback('onEpochEnd');
+        this.dashboard.flush();
+      }
+      if (this.#interrupted) this.#callback('onKeyboardInterrupt');
+      if (this.config.saveCheckpoints) this.saveCheckpoint();
+    } finally {
+      process.off('SIGINT', onSigint);
+      this.dashboard.close();
+    }
+  }
+}
+
+function prefixKeys(o: Record<string, number>, prefix: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(o))
+    out[k === 'loss' ? `loss_${prefix.slice(0, -1)}` : `${prefix}${k}`] = v;
+  return out;
+}
+
+/** Releases the tensors of a batch once the step is done (the loader made them for this step only). */
+function disposeBatch(...batches: Batch[]): void {
+  for (const b of batches) {
+    for (const v of Object.values(b)) if (torch.isTensor(v) && !v.kept) v.dispose();
+  }
+}

@@ -373,9 +373,12 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions, offset = 0
         break;
       }
       case 0x74: // TUPLE
-      case 0x6c: // LIST
-        stack.push(popMark());
+      case 0x6c: {
+        // LIST (popMark replaces `stack`, so take the items before pushing)
+        const items = popMark();
+        stack.push(items);
         break;
+      }
       case 0x64: {
         // DICT
         const d = new Map();
@@ -383,9 +386,12 @@ export function unpickle(bytes: Uint8Array, options: UnpickleOptions, offset = 0
         stack.push(d);
         break;
       }
-      case 0x91: // FROZENSET
-        stack.push(new Set(popMark()));
+      case 0x91: {
+        // FROZENSET
+        const items = new Set(popMark());
+        stack.push(items);
         break;
+      }
       case 0x61: {
         // APPEND
         const v = pop();

@@ -35,6 +35,8 @@ const ABBREVIATIONS: Record<string, string[]> = {
     'mt',
   ],
   de: [
+    'z',
+    'd',
     'z.b',
     'd.h',
     'u.a',

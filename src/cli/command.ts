@@ -94,16 +94,16 @@ export function parseArgs(cmd: Command, argv: string[]): ParsedArgs {
 export function helpText(cmd: Command): string {
   const lines = [`Usage: ${cmd.usage}`, '', cmd.summary];
   if (cmd.description) lines.push('', cmd.description);
-  if (cmd.options.length) {
+  {
     lines.push('', 'Options:');
     const rows = cmd.options.map((o) => [
       `  --${o.name}${o.type === 'boolean' ? '' : ` ${o.arg ?? o.type.toUpperCase()}`}`,
       `${o.help}${o.default !== undefined && o.default !== false ? ` (default: ${o.default})` : ''}`,
     ]);
+    rows.push(['  --verbose', 'Show stack traces on errors.']);
     const w = Math.max(...rows.map((r) => r[0].length)) + 2;
     for (const [a, b] of rows) lines.push(`${a.padEnd(w)}${b}`);
   }
-  lines.push('  --verbose'.padEnd(0), '      Show stack traces on errors.');
   if (cmd.examples.length) lines.push('', 'Examples:', ...cmd.examples.map((e) => `  ${e}`));
   return lines.join('\n');
 }

@@ -6,3 +6,8 @@ registerCommand(
   'Train a model from a config (resume with --continue-path, fine-tune with --restore-path).',
   async () => (await import('./train.js')).trainCommand,
 );
+registerCommand(
+  'make-demo-dataset',
+  'Write an LJSpeech-format demo dataset spoken by espeak-ng.',
+  async () => (await import('./make_demo_dataset.js')).makeDemoDatasetCommand,
+);

@@ -1,0 +1,217 @@
+/**
+ * The TTS dataset: token ids (phonemes cached on disk by the tokenizer's phonemizer), mel spectrograms computed
+ * on the tensor engine from the wavs (and kept in memory after the first epoch when `cacheMels`), length
+ * filters, length-sorted bucketing and padding collate into `[B, T, C]` batches.
+ */
+import { readFile } from 'node:fs/promises';
+import { resample } from '../audio/resample.js';
+import { readWav } from '../audio/wav.js';
+import type { TTSTokenizer } from '../text/index.js';
+import * as torch from '../torch/index.js';
+import type { Batch, BatchSource } from '../trainer/api.js';
+import type { Sample } from './formatters.js';
+import { epochSeed, SeededRandom } from './random.js';
+
+/** What the dataset needs from an audio processor. */
+export interface MelExtractor {
+  readonly sampleRate: number;
+  /** wav [T] in [-1, 1] -> mel [C, frames]. */
+  melspectrogram(wav: torch.Tensor): torch.Tensor;
+}
+
+export interface TTSDatasetOptions {
+  samples: Sample[];
+  tokenizer: TTSTokenizer;
+  audio: MelExtractor;
+  batchSize: number;
+  /** Samples are sorted by length and shuffled within groups of batchGroupSize * batchSize (0: global shuffle). */
+  batchGroupSize?: number;
+  minTextLen?: number;
+  maxTextLen?: number;
+  /** In audio samples. */
+  minAudioLen?: number;
+  maxAudioLen?: number;
+  /** Keep computed mels in memory after the first time (default true). */
+  cacheMels?: boolean;
+  /** Shuffle (training) or keep the sorted order (eval). */
+  shuffle?: boolean;
+  /** Drop the last incomplete batch. */
+  dropLast?: boolean;
+  seed?: number;
+  /** Receives notes such as "dropped 3 samples: text longer than 190". */
+  log?: (line: string) => void;
+}
+
+interface Item {
+  sample: Sample;
+  tokenIds: number[];
+  /** Audio length in samples (from the WAV header). */
+  audioLength: number;
+}
+
+/** Reads the number of samples of a WAV file from its header without decoding it. */
+async function wavLength(path: string, targetRate: number): Promise<number> {
+  const bytes = await readFile(path);
+  const wav = readWav(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { name: path });
+  return Math.round((wav.samples.length * targetRate) / wav.sampleRate);
+}
+
+export class TTSDataset implements BatchSource {
+  readonly options: TTSDatasetOptions;
+  items: Item[] = [];
+  readonly #mels = new Map<number, Float32Array>();
+  #warnedRate = false;
+  numMels = 0;
+
+  constructor(options: TTSDatasetOptions) {
+    this.options = options;
+  }
+
+  /** Tokenizes every text (phonemizing in parallel through the cache), measures audio, applies filters. */
+  async prepare(): Promise<void> {
+    const o = this.options;
+    const log = o.log ?? (() => {});
+    const byLanguage = new Map<string | undefined, Sample[]>();
+    for (const s of o.samples) {
+      const list = byLanguage.get(s.language) ?? [];
+      list.push(s);
+      byLanguage.set(s.language, list);
+    }
+    const ids = new Map<Sample, number[]>();
+    for (const [lang, list] of byLanguage) {
+      const all = await o.tokenizer.textToIdsMany(
+        list.map((s) => s.text),
+        lang,
+      );
+      list.forEach((s, i) => ids.set(s, all[i]));
+    }
+    const lengths = await Promise.all(o.samples.map((s) => wavLength(s.audioFile, o.audio.sampleRate)));
+    const dropped: Record<string, number> = {};
+    const drop = (why: string) => {
+      dropped[why] = (dropped[why] ?? 0) + 1;
+    };
+    const items: Item[] = [];
+    o.samples.forEach((sample, i) => {
+      const tokenIds = ids.get(sample) ?? [];
+      const audioLength = lengths[i];
+      if (tokenIds.length === 0) return drop('no known characters in the text');
+      if (tokenIds.length < (o.minTextLen ?? 1)) return drop(`text shorter than ${o.minTextLen}`);
+      if (tokenIds.length > (o.maxTextLen ?? Number.POSITIVE_INFINITY))
+        return drop(`text longer than ${o.maxTextLen}`);
+      if (audioLength < (o.minAudioLen ?? 1)) return drop(`audio shorter than ${o.minAudioLen} samples`);
+      if (audioLength > (o.maxAudioLen ?? Number.POSITIVE_INFINITY))
+        return drop(`audio longer than ${o.maxAudioLen} samples`);
+      items.push({ sample, tokenIds, audioLength });
+    });
+    items.sort((a, b) => a.audioLength - b.audioLength);
+    this.items = items;
+    const nDropped = Object.values(dropped).reduce((a, b) => a + b, 0);
+    log(` > Dataset: ${items.length} samples kept of ${o.samples.length}`);
+    for (const [why, n] of Object.entries(dropped)) log(`   | > dropped ${n}: ${why}`);
+    if (items.length === 0) {
+      throw new Error(`no usable samples (${nDropped} dropped: ${Object.keys(dropped).join('; ')})`);
+    }
+  }
+
+  /** Number of batches per epoch. */
+  get length(): number {
+    const n = this.items.length / this.options.batchSize;
+    return this.options.dropLast ? Math.floor(n) : Math.ceil(n);
+  }
+
+  /** The sample order of an epoch: sorted by length, shuffled within length groups, batches shuffled. */
+  batchOrder(epoch: number): number[][] {
+    const o = this.options;
+    const idx = this.items.map((_, i) => i);
+    const rng = new SeededRandom(epochSeed(o.seed ?? 0, epoch));
+    if (o.shuffle ?? true) {
+      const group = (o.batchGroupSize ?? 0) * o.batchSize;
+      if (group > 0) {
+        for (let s = 0; s < idx.length; s += group) {
+          const part = rng.shuffle(idx.slice(s, s + group));
+          idx.splice(s, part.length, ...part);
+        }
+      }
+    }
+    const batches: number[][] = [];
+    for (let s = 0; s < idx.length; s += o.batchSize) {
+      const b = idx.slice(s, s + o.batchSize);
+      if (b.length < o.batchSize && o.dropLast) break;
+      batches.push(b);
+    }
+    return (o.shuffle ?? true) ? rng.shuffle(batches) : batches;
+  }
+
+  /** The mel of item `i` as [frames * C] row-major ([frames, C]). */
+  async mel(i: number): Promise<{ data: Float32Array; frames: number; channels: number }> {
+    const cached = this.#mels.get(i);
+    if (cached) return { data: cached, frames: cached.length / this.numMels, channels: this.numMels };
+    const item = this.items[i];
+    const bytes = await readFile(item.sample.audioFile);
+    const wav = readWav(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
+      name: item.sample.audioFile,
+    });
+    let samples = wav.samples;
+    const sr = this.options.audio.sampleRate;
+    if (wav.sampleRate !== sr) {
+      if (!this.#warnedRate) {
+        this.options.log?.(
+          ` > Resampling audio from ${wav.sampleRate} Hz to the config's ${sr} Hz (e.g. ${item.sample.audioFile})`,
+        );
+        this.#warnedRate = true;
+      }
+      samples = resample(samples, wav.sampleRate, sr);
+    }
+    const data = torch.tidy(() => {
+      const mel = this.options.audio.melspectrogram(torch.tensor(samples)); // [C, frames]
+      this.numMels = mel.shape[0];
+      return mel.transpose(0, 1).contiguous().toFloat32Array();
+    });
+    if (this.options.cacheMels ?? true) this.#mels.set(i, data);
+    return { data, frames: data.length / this.numMels, channels: this.numMels };
+  }
+
+  /** Pads a list of items into one batch. */
+  async collate(indices: number[]): Promise<Batch> {
+    const items = indices.map((i) => this.items[i]);
+    const mels = await Promise.all(indices.map((i) => this.mel(i)));
+    const B = items.length;
+    const maxText = Math.max(...items.map((it) => it.tokenIds.length));
+    const maxFrames = Math.max(...mels.map((m) => m.frames));
+    const C = mels[0].channels;
+    const pad = this.options.tokenizer.padId;
+    const ids = new BigInt64Array(B * maxText).fill(BigInt(pad));
+    const idLens = new BigInt64Array(B);
+    const mel = new Float32Array(B * maxFrames * C);
+    const melLens = new BigInt64Array(B);
+    items.forEach((it, b) => {
+      it.tokenIds.forEach((id, t) => {
+        ids[b * maxText + t] = BigInt(id);
+      });
+      idLens[b] = BigInt(it.tokenIds.length);
+      mel.set(mels[b].data, b * maxFrames * C);
+      melLens[b] = BigInt(mels[b].frames);
+    });
+    return {
+      tokenIds: torch.tensor(ids, { shape: [B, maxText] }),
+      tokenIdsLengths: torch.tensor(idLens),
+      mel: torch.tensor(mel, { shape: [B, maxFrames, C] }),
+      melLengths: torch.tensor(melLens),
+      rawTexts: items.map((it) => it.sample.text),
+      speakerNames: items.map((it) => it.sample.speakerName),
+      audioFiles: items.map((it) => it.sample.audioFile),
+      languages: items.map((it) => it.sample.language ?? null),
+    };
+  }
+
+  /** Batches of an epoch; the next batch is prepared while the caller trains on the current one. */
+  async *batches(epoch: number, skip = 0): AsyncGenerator<Batch> {
+    const order = this.batchOrder(epoch).slice(skip);
+    let next: Promise<Batch> | null = order.length ? this.collate(order[0]) : null;
+    for (let k = 0; k < order.length; k++) {
+      const current = await (next as Promise<Batch>);
+      next = k + 1 < order.length ? this.collate(order[k + 1]) : null;
+      yield current;
+    }
+  }
+}

@@ -58,6 +58,7 @@ export interface WavHeaderOptions {
   channels?: number;
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 const WAVE_FORMAT_PCM = 1;
 const WAVE_FORMAT_IEEE_FLOAT = 3;
 const WAVE_FORMAT_EXTENSIBLE = 0xfffe;
@@ -305,6 +306,15 @@ export function encodeWavSamples(samples: Float32Array, options: WriteWavOptions
   const scale = 2 ** (bits - 1);
   const max = scale - 1;
   const min = -scale;
+  if (bits === 16 && LITTLE_ENDIAN) {
+    // Fast path: the output buffer is fresh, hence aligned; write through a typed view.
+    const o16 = new Int16Array(out.buffer, 0, n);
+    for (let i = 0; i < n; i++) {
+      const q = roundHalfEven(samples[i]! * scale);
+      o16[i] = q > max ? max : q < min ? min : q; // NaN -> 0 through the Int16Array store
+    }
+    return out;
+  }
   for (let i = 0; i < n; i++) {
     let q = roundHalfEven(samples[i]! * scale);
     if (q > max) q = max;

@@ -311,7 +311,7 @@ export function encodeWavSamples(samples: Float32Array, options: WriteWavOptions
     const o16 = new Int16Array(out.buffer, 0, n);
     for (let i = 0; i < n; i++) {
       const q = roundHalfEven(samples[i]! * scale);
-      o16[i] = q > max ? max : q < min ? min : q; // NaN -> 0 through the Int16Array store
+      o16[i] = Math.min(max, Math.max(min, q)); // NaN stays NaN, stored as 0 by the Int16Array
     }
     return out;
   }

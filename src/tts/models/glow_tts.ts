@@ -1,0 +1,414 @@
+/**
+ * Glow-TTS: a generative flow for text-to-speech via monotonic alignment search
+ * (Kim, Kim, Kong & Yoon 2020, https://arxiv.org/abs/2005.11129), after Coqui's `TTS.tts.models.glow_tts`.
+ *
+ * Training (paper section 3.1-3.3): the text encoder gives a Gaussian prior N(mu, sigma) per token; the
+ * flow decoder maps the mel frames y to latents z = f(y) with exact log-determinant; monotonic alignment
+ * search (MAS) finds the most likely hard token -> frame alignment A under that prior; the loss is the exact
+ * negative log-likelihood of y plus an MSE between predicted and aligned log-durations.
+ * Inference: predicted durations -> alignment (generatePath) -> z ~ N(mu_A, sigma_A * noise) -> y = f^-1(z).
+ *
+ * Public layouts: tokens `[B, T_en]` int64, mels `[B, T_de, C]` (frames x channels), as Coqui's API.
+ */
+
+import type { Tensor } from '../../torch/index.js';
+import * as torch from '../../torch/index.js';
+import { Embedding } from '../../torch/nn/index.js';
+import type { Batch, Criterion, ModelLogger, StepResult } from '../../trainer/api.js';
+import type { GlowTTSConfig } from '../configs/glow_tts_config.js';
+import type { FlowOutput } from '../layers/generic/normalization.js';
+import { ActNorm } from '../layers/generic/normalization.js';
+import { Decoder } from '../layers/glow_tts/decoder.js';
+import { Encoder, type EncoderOutput } from '../layers/glow_tts/encoder.js';
+import { GlowTTSLoss, type GlowTTSLossDict } from '../layers/losses.js';
+import { generatePath, maximumPath, sequenceMask } from '../utils/helpers.js';
+import { BaseTTS, type TTSBatch } from './base_tts.js';
+
+/** Speaker conditioning inputs. */
+export interface GlowTTSAuxInput {
+  /** Speaker ids `[B]` int64 (needs `useSpeakerEmbedding`). */
+  speakerIds?: Tensor | null;
+  /** External speaker embeddings `[B, D]` (d-vectors). */
+  dVectors?: Tensor | null;
+}
+
+/** Debug hooks into a forward pass; tensors are only valid during the call unless cloned and kept. */
+export interface GlowTTSHooks {
+  onEncoder?(out: EncoderOutput): void;
+  /** logp `[B, T_en, T_de]`, attnMask `[B, T_en, T_de]`, path `[B, T_en, T_de]`. */
+  onMas?(logp: Tensor, attnMask: Tensor, path: Tensor): void;
+  /** Output of decoder.flows[index] in the direction run (`[B, C * numSqueeze, T / numSqueeze]`). */
+  onFlow?(index: number, out: FlowOutput): void;
+}
+
+/** What `forward` returns (Coqui's keys in camelCase). */
+export interface GlowTTSForwardOutput {
+  /** Flow latents `[B, T_de, C]`, masked. */
+  z: Tensor;
+  /** Sum of flow log-determinants `[B]`. */
+  logdet: Tensor;
+  /** Aligned prior means `[B, T_de, C]`. */
+  yMean: Tensor;
+  /** Aligned prior log-scales `[B, T_de, C]`. */
+  yLogScale: Tensor;
+  /** Hard alignment `[B, T_de, T_en]` (0/1). */
+  alignments: Tensor;
+  /** Predicted log(1 + frames per token) `[B, T_en, 1]`. */
+  durationsLog: Tensor;
+  /** Aligned log(1 + frames per token) `[B, T_en, 1]` (the duration target). */
+  totalDurationsLog: Tensor;
+}
+
+/** What `inference` returns. */
+export interface GlowTTSInferenceOutput {
+  /** Predicted mels `[B, T_out, C]` (T_out: max predicted length rounded down to numSqueeze). */
+  modelOutputs: Tensor;
+  /** Expanded prior means `[B, T_y, C]`. */
+  yMean: Tensor;
+  /** Expanded prior log-scales `[B, T_y, C]`. */
+  yLogScale: Tensor;
+  /** Alignment from the predicted durations `[B, T_y, T_en]`. */
+  alignments: Tensor;
+  /** `[B, T_en, 1]`. */
+  durationsLog: Tensor;
+  /** `[B, T_en, 1]`. */
+  totalDurationsLog: Tensor;
+  /** Predicted frames per item `[B]` int64 (sum of the per-token durations of valid tokens). */
+  yLengths: Tensor;
+}
+
+export class GlowTTS extends BaseTTS {
+  declare readonly config: GlowTTSConfig;
+  readonly encoder: Encoder;
+  readonly decoder: Decoder;
+  /** Speaker embedding table `[numSpeakers, hiddenChannelsEnc]` when `useSpeakerEmbedding`. */
+  readonly embG: Embedding | null = null;
+  /** Conditioning channels of encoder/decoder (0: single speaker). */
+  readonly cInChannels: number;
+  /** Whether the next training step runs ActNorm's data-dependent initialisation. */
+  runDataDepInit: boolean;
+
+  constructor(config: GlowTTSConfig) {
+    super(config);
+    // multi-speaker: embedding table or external d-vectors set the conditioning width
+    let speakerDim = 0;
+    if (config.useSpeakerEmbedding || config.useDVectorFile) speakerDim = config.dVectorDim || 512;
+    if (config.useSpeakerEmbedding && !config.useDVectorFile) {
+      speakerDim = config.hiddenChannelsEnc;
+      this.embG = this.registerModule('emb_g', new Embedding(config.numSpeakers, config.hiddenChannelsEnc));
+      torch.noGrad(() => this.embG?.weight.uniform_(-0.1, 0.1));
+    }
+    this.cInChannels = speakerDim;
+    this.runDataDepInit = config.dataDepInitSteps > 0;
+    this.encoder = this.registerModule(
+      'encoder',
+      new Encoder(
+        config.numChars,
+        config.outChannels,
+        config.hiddenChannelsEnc,
+        config.hiddenChannelsDp,
+        config.encoderType,
+        config.encoderParams,
+        {
+          dropoutPDp: config.dropoutPDp,
+          meanOnly: config.meanOnly,
+          usePrenet: config.useEncoderPrenet,
+          cInChannels: this.cInChannels,
+        },
+      ),
+    );
+    this.decoder = this.registerModule(
+      'decoder',
+      new Decoder(
+        config.outChannels,
+        config.hiddenChannelsDec,
+        config.kernelSizeDec,
+        config.dilationRate,
+        config.numFlowBlocksDec,
+        config.numBlockLayers,
+        {
+          dropoutP: config.dropoutPDec,
+          numSplits: config.numSplits,
+          numSqueeze: config.numSqueeze,
+          sigmoidScale: config.sigmoidScale,
+          cInChannels: this.cInChannels,
+        },
+      ),
+    );
+  }
+
+  // ----- speaker conditioning -------------------------------------------------------------------------------
+
+  /** L2-normalised speaker vector `[B, C_cond, 1]`, or null for single-speaker input. */
+  speakerEmbedding(aux: GlowTTSAuxInput = {}): Tensor | null {
+    const ids = aux.speakerIds ?? null;
+    const dVectors = aux.dVectors ?? null;
+    if (ids !== null && dVectors !== null) throw new Error('cannot use d-vectors and speaker ids together');
+    if (ids !== null && this.embG === null) throw new Error('speaker ids need useSpeakerEmbedding');
+    const normalize = (v: Tensor): Tensor => v.div(v.norm(2, 1, true).clampMin(1e-12)).unsqueeze(-1);
+    if (ids !== null) {
+      return torch.tidy(() =>
+        normalize((this.embG as Embedding).forward(ids.ndim === 0 ? ids.unsqueeze(0) : ids)),
+      );
+    }
+    if (dVectors !== null) return torch.tidy(() => normalize(dVectors));
+    return null;
+  }
+
+  // ----- training-time forward (paper section 3.1-3.3) -----------------------------------------------------
+
+  /**
+   * x: tokens `[B, T_en]` int64; xLengths `[B]`; y: mels `[B, T_de, C]`; yLengths `[B]`.
+   * Odd lengths are floored to a multiple of numSqueeze (Coqui's preprocess).
+   */
+  forward(
+    x: Tensor,
+    xLengths: Tensor,
+    y: Tensor,
+    yLengths: Tensor,
+    aux: GlowTTSAuxInput = {},
+    hooks: GlowTTSHooks = {},
+  ): GlowTTSForwardOutput {
+    return torch.tidy(() => {
+      const g = this.speakerEmbedding(aux);
+      // 1. text encoder: prior N(oMean, exp(oLogScale)) per token and predicted log-durations
+      const enc = this.encoder.forward(x, xLengths, g);
+      hooks.onEncoder?.(enc);
+      const { xM: oMean, xLogs: oLogScale, logw: oDurLog, xMask } = enc;
+      // 2. drop frames beyond a multiple of numSqueeze; masks
+      const sq = this.config.numSqueeze;
+      const yMaxLength = Math.floor(y.size(1) / sq) * sq;
+      const yT = y.transpose(1, 2).slice(2, 0, yMaxLength); // [B, C, T_de]
+      const yLens = yLengths.div(sq, 'floor').mul(sq);
+      const yMask = sequenceMask(yLens, yMaxLength).unsqueeze(1).to(xMask.dtype); // [B, 1, T_de]
+      const attnMask = xMask.unsqueeze(-1).mul(yMask.unsqueeze(2)); // [B, 1, T_en, T_de]
+      // 3. flow decoder: z = f(y), log|det df/dy|
+      const { z, logdet } = this.decoder.forward(yT, yMask, g, false, hooks.onFlow);
+      // 4. monotonic alignment search on log N(z_j; mu_i, sigma_i)
+      const attn = torch.noGrad(() => {
+        const logp = gaussianLogLikelihood(z, oMean, oLogScale);
+        const mask = attnMask.squeeze(1);
+        const path = maximumPath(logp, mask);
+        hooks.onMas?.(logp, mask, path);
+        return path.unsqueeze(1);
+      });
+      // 5. expand the prior along the alignment; duration targets
+      const { yMean, yLogScale, oAttnDur } = expandPrior(attn, oMean, oLogScale, xMask);
+      return {
+        z: z.transpose(1, 2),
+        logdet: logdet as Tensor,
+        yMean: yMean.transpose(1, 2),
+        yLogScale: yLogScale.transpose(1, 2),
+        alignments: attn.squeeze(1).permute(0, 2, 1),
+        durationsLog: oDurLog.transpose(1, 2),
+        totalDurationsLog: oAttnDur.transpose(1, 2),
+      };
+    });
+  }
+
+  // ----- inference (paper section 3.4) ---------------------------------------------------------------------
+
+  /**
+   * Synthesises mels for tokens `[B, T_en]` (int64). Durations: ceil((exp(logw) - 1) * lengthScale), at
+   * least 1 frame; z = mu + exp(logs) * eps * inferenceNoiseScale.
+   */
+  inference(
+    x: Tensor,
+    aux: GlowTTSAuxInput & { xLengths?: Tensor | null } = {},
+    hooks: GlowTTSHooks = {},
+  ): GlowTTSInferenceOutput {
+    return torch.noGrad(() =>
+      torch.tidy(() => {
+        const xLengths =
+          aux.xLengths ?? torch.full([x.size(0)], x.size(1), { dtype: 'int64', device: x.device });
+        const g = this.speakerEmbedding(aux);
+        const enc = this.encoder.forward(x, xLengths, g);
+        hooks.onEncoder?.(enc);
+        const { xM: oMean, xLogs: oLogScale, logw: oDurLog, xMask } = enc;
+        const w = oDurLog.exp().sub(1).mul(xMask).mul(this.config.lengthScale);
+        const wCeil = w.ceil().clampMin(1); // [B, 1, T_en]
+        // As in Coqui, the mask length also counts one frame per padded token (clampMin above); those frames
+        // hold z = 0. The returned yLengths are the frames the alignment actually covers.
+        const maskLengths = wCeil.sum([1, 2]).clampMin(1).long();
+        const yLengths = wCeil.mul(xMask).sum([1, 2]).clampMin(1).long();
+        const yMask = sequenceMask(maskLengths).unsqueeze(1).to(xMask.dtype);
+        const attnMask = xMask.unsqueeze(-1).mul(yMask.unsqueeze(2));
+        const attn = generatePath(wCeil.squeeze(1), attnMask.squeeze(1)).unsqueeze(1);
+        const { yMean, yLogScale, oAttnDur } = expandPrior(attn, oMean, oLogScale, xMask);
+        const noise = this.config.inferenceNoiseScale;
+        const zPrior =
+          noise === 0 ? yMean : yMean.add(yLogScale.exp().mul(torch.randnLike(yMean)).mul(noise));
+        const z = zPrior.mul(yMask);
+        const { z: yOut } = this.decoder.forward(z, yMask, g, true, hooks.onFlow);
+        return {
+          modelOutputs: yOut.transpose(1, 2),
+          yMean: yMean.transpose(1, 2),
+          yLogScale: yLogScale.transpose(1, 2),
+          alignments: attn.squeeze(1).permute(0, 2, 1),
+          durationsLog: oDurLog.transpose(1, 2),
+          totalDurationsLog: oAttnDur.transpose(1, 2),
+          yLengths,
+        };
+      }),
+    );
+  }
+
+  /** Precomputes flow inverses for fast inference (call after loading, in eval mode). */
+  storeInverse(): void {
+    this.decoder.storeInverse();
+  }
+
+  // ----- ActNorm data-dependent initialisation -------------------------------------------------------------
+
+  /** Makes every ActNorm re-initialise from the next batch. */
+  unlockActNormLayers(): void {
+    for (const f of this.decoder.flows) if (f instanceof ActNorm) f.setDdi(true);
+  }
+
+  /** Freezes the ActNorm statistics. */
+  lockActNormLayers(): void {
+    for (const f of this.decoder.flows) if (f instanceof ActNorm) f.setDdi(false);
+  }
+
+  /** Trainer callback: data-dependent init during the first `dataDepInitSteps` steps. */
+  onTrainStepStart(trainer: unknown): void {
+    const t = trainer as { step?: number; totalStepsDone?: number };
+    const step = t.step ?? t.totalStepsDone ?? 0;
+    this.runDataDepInit = step < this.config.dataDepInitSteps;
+  }
+
+  // ----- Trainer API ---------------------------------------------------------------------------------------
+
+  getCriterion(): GlowTTSLoss {
+    return new GlowTTSLoss();
+  }
+
+  /**
+   * Forward + loss. During data-dependent-init steps the ActNorm layers are first initialised from this
+   * batch (a no-grad forward pass, as in Coqui); unlike Coqui, the step then also trains on the batch, since
+   * the Trainer always expects a loss.
+   */
+  trainStep(batch: Batch, criterion: Criterion): StepResult {
+    const b = this.formatBatch(batch);
+    const aux = { speakerIds: b.speakerIds, dVectors: b.dVectors };
+    if (this.runDataDepInit && this.training) {
+      this.unlockActNormLayers();
+      torch.noGrad(() =>
+        torch.tidy(() => void this.forward(b.textInput, b.textLengths, b.melInput, b.melLengths, aux)),
+      );
+      this.lockActNormLayers();
+    }
+    const outputs = this.forward(b.textInput, b.textLengths, b.melInput, b.melLengths, aux);
+    const lossDict = this.computeLoss(criterion as GlowTTSLoss, outputs, b);
+    return { outputs: { ...outputs }, lossDict };
+  }
+
+  evalStep(batch: Batch, criterion: Criterion): StepResult {
+    return torch.noGrad(() => this.trainStep(batch, criterion));
+  }
+
+  /** The Glow-TTS loss of forward outputs, with the raw (not floored) mel lengths as Coqui does. */
+  computeLoss(criterion: GlowTTSLoss, outputs: GlowTTSForwardOutput, batch: TTSBatch): GlowTTSLossDict {
+    return criterion.forward(
+      outputs.z.float(),
+      outputs.yMean.float(),
+      outputs.yLogScale.float(),
+      outputs.logdet.float(),
+      batch.melLengths,
+      outputs.durationsLog.float(),
+      outputs.totalDurationsLog.float(),
+      batch.textLengths,
+    );
+  }
+
+  override trainLog(batch: Batch, outputs: Record<string, unknown>, logger: ModelLogger, step: number): void {
+    this.logFigures('train', batch, outputs, logger, step);
+  }
+
+  override evalLog(batch: Batch, outputs: Record<string, unknown>, logger: ModelLogger, step: number): void {
+    this.logFigures('eval', batch, outputs, logger, step);
+  }
+
+  /**
+   * Figures of the first batch item: the mel predicted by inference, the ground-truth mel (both
+   * `[C, T]`, channels as rows) and the MAS alignment (`[T_en, T_de]`, tokens as rows).
+   */
+  createLogs(
+    batch: Batch,
+    outputs: Record<string, unknown>,
+  ): Record<string, { data: Float32Array; height: number; width: number }> {
+    const b = this.formatBatch(batch);
+    return torch.tidy(() => {
+      const wasTraining = this.training;
+      this.eval();
+      const pred = this.inference(b.textInput.slice(0, 0, 1), {
+        xLengths: b.textLengths.slice(0, 0, 1),
+        speakerIds: b.speakerIds?.slice(0, 0, 1) ?? null,
+        dVectors: b.dVectors?.slice(0, 0, 1) ?? null,
+      });
+      if (wasTraining) this.train();
+      const melLen = b.melLengths.select(0, 0).item();
+      const figure = (t: Tensor) => ({
+        data: t.contiguous().toFloat32Array(),
+        height: t.size(0),
+        width: t.size(1),
+      });
+      const figures: Record<string, { data: Float32Array; height: number; width: number }> = {
+        prediction: figure(pred.modelOutputs.select(0, 0).transpose(0, 1)),
+        ground_truth: figure(b.melInput.select(0, 0).slice(0, 0, melLen).transpose(0, 1)),
+      };
+      const alignments = outputs.alignments as Tensor | undefined;
+      if (alignments) figures.alignment = figure(alignments.select(0, 0).transpose(0, 1));
+      return figures;
+    });
+  }
+
+  private logFigures(
+    prefix: string,
+    batch: Batch,
+    outputs: Record<string, unknown>,
+    logger: ModelLogger,
+    step: number,
+  ): void {
+    const figures = this.createLogs(batch, outputs);
+    for (const [name, fig] of Object.entries(figures)) logger.figure(`${prefix}/${name}`, fig, step);
+  }
+}
+
+/**
+ * log N(z_j; mu_i, exp(logs_i)) summed over channels, for every token i and frame j.
+ * z: `[B, C, T_de]`, mean/logScale: `[B, C, T_en]` -> `[B, T_en, T_de]`.
+ */
+export function gaussianLogLikelihood(z: Tensor, mean: Tensor, logScale: Tensor): Tensor {
+  return torch.tidy(() => {
+    const scale = logScale.mul(-2).exp(); // 1 / sigma^2
+    const logp1 = logScale
+      .rsub(-0.5 * Math.log(2 * Math.PI))
+      .sum([1])
+      .unsqueeze(-1); // [B, T_en, 1]
+    const logp2 = scale.transpose(1, 2).matmul(z.square().mul(-0.5)); // [B, T_en, T_de]
+    const logp3 = mean.mul(scale).transpose(1, 2).matmul(z); // [B, T_en, T_de]
+    const logp4 = mean.square().mul(-0.5).mul(scale).sum([1]).unsqueeze(-1); // [B, T_en, 1]
+    return logp1.add(logp2).add(logp3).add(logp4);
+  });
+}
+
+/**
+ * Expands per-token prior statistics to frames along an alignment and derives the duration target.
+ * attn: `[B, 1, T_en, T_de]`; oMean/oLogScale: `[B, C, T_en]`; xMask: `[B, 1, T_en]`
+ * -> yMean/yLogScale `[B, C, T_de]`, oAttnDur = log(1 + frames per token) * xMask `[B, 1, T_en]`.
+ */
+export function expandPrior(
+  attn: Tensor,
+  oMean: Tensor,
+  oLogScale: Tensor,
+  xMask: Tensor,
+): { yMean: Tensor; yLogScale: Tensor; oAttnDur: Tensor } {
+  return torch.tidy(() => {
+    const a = attn.squeeze(1).transpose(1, 2); // [B, T_de, T_en]
+    const yMean = a.matmul(oMean.transpose(1, 2)).transpose(1, 2);
+    const yLogScale = a.matmul(oLogScale.transpose(1, 2)).transpose(1, 2);
+    const oAttnDur = attn.sum(-1).add(1).log().mul(xMask);
+    return { yMean, yLogScale, oAttnDur };
+  });
+}

@@ -118,11 +118,11 @@ export class InvConvNear extends Module {
         weight = this.weightInv ?? torch.F.inverse(this.weight.float()).to(this.weight.dtype);
       } else {
         weight = this.weight;
+        // float64: log|det W| of a near-orthogonal W is ~1e-7, mostly float32 rounding noise otherwise
+        const logAbsDet = torch.F.slogdet(this.weight.double()).logabsdet.to(x.dtype);
         logdet = this.noJacobian
           ? torch.zeros([b], { dtype: x.dtype, device: x.device })
-          : torch.F.slogdet(this.weight)
-              .logabsdet.mul(c / s)
-              .mul(xLen);
+          : logAbsDet.mul(c / s).mul(xLen);
       }
       const mixed = torch.F.conv2d(grouped, weight.view(s, s, 1, 1));
       let z = mixed

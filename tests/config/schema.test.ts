@@ -117,8 +117,8 @@ test('required fields, literal model and extension', () => {
   assertType<Equal<Speaker, { name: string; embeddingDim: number; weight: number }>>();
   const s = Speaker.create({ name: 'a', embeddingDim: 4 });
   assert.deepEqual(s, { name: 'a', embeddingDim: 4, weight: 1 });
-  // @ts-expect-error name and embeddingDim are required
   assert.throws(
+    // @ts-expect-error name and embeddingDim are required
     () => Speaker.create({}),
     (err: ConfigError) => {
       assert.deepEqual(

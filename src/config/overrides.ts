@@ -69,6 +69,9 @@ function resolvePath(cls: ConfigClass, segments: string[]): Resolved {
     if (seg === '')
       return { problem: { path: pathSoFar(seg), message: 'empty path segment' }, firstUnknown: false };
     if (free) {
+      if (seg === '__proto__' || seg === 'constructor' || seg === 'prototype') {
+        return { problem: { path: pathSoFar(seg), message: 'reserved key' }, firstUnknown: false };
+      }
       steps.push({ key: seg, field: undefined });
       continue;
     }

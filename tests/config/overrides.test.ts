@@ -201,6 +201,9 @@ test('unknown fields and bad values: one ConfigError naming each', () => {
   );
   // --coqpit. options are never passed through.
   assert.throws(() => applyOverrides(cfg, ['--coqpit.gpu=1'], { allowUnknown: true }), /gpu: unknown field/);
+  // No prototype pollution through free-form dict paths.
+  assert.throws(() => applyOverrides(cfg, ['--lrSchedulerParams.__proto__.polluted=1']), /reserved key/);
+  assert.equal(({} as Record<string, unknown>).polluted, undefined);
   // Cannot descend into a leaf.
   assert.throws(
     () => applyOverrides(cfg, ['--epochs.x=1']),

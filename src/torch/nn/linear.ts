@@ -1,0 +1,48 @@
+/** Linear and identity layers. */
+
+import * as F from '../functional.js';
+import { tidy } from '../scope.js';
+import { empty, type Tensor } from '../tensor.js';
+import { resetLinearLike_ } from './init.js';
+import { Module } from './module.js';
+
+/**
+ * y = x Wᵀ + b (PyTorch's `nn.Linear`). weight `[out, in]`, bias `[out]`; kaiming-uniform(a=√5) weight and
+ * U(±1/√in) bias. x `[..., in]` -> `[..., out]`.
+ */
+export class Linear extends Module {
+  readonly weight: Tensor;
+  readonly bias: Tensor | null;
+
+  constructor(
+    readonly inFeatures: number,
+    readonly outFeatures: number,
+    options: { bias?: boolean } = {},
+  ) {
+    super();
+    this.weight = this.param('weight', empty([outFeatures, inFeatures]));
+    this.bias = this.param('bias', options.bias === false ? null : empty([outFeatures]));
+    this.resetParameters();
+  }
+
+  resetParameters(): void {
+    resetLinearLike_(this.weight, this.bias);
+  }
+
+  /** x `[..., in]` -> `[..., out]`. */
+  forward(x: Tensor): Tensor {
+    return tidy(() => F.linear(x, this.weight, this.bias));
+  }
+
+  override extraRepr(): string {
+    return `inFeatures=${this.inFeatures}, outFeatures=${this.outFeatures}, bias=${this.bias !== null}`;
+  }
+}
+
+/** Returns its input unchanged (an alias). */
+export class Identity extends Module {
+  /** x -> x (the same tensor). */
+  forward(x: Tensor): Tensor {
+    return x;
+  }
+}

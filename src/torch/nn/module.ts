@@ -21,7 +21,8 @@ import { noGrad } from '../autograd.js';
 import type { DType } from '../dtype.js';
 import { keep } from '../scope.js';
 import { Tensor } from '../tensor.js';
-import { adaptWeightNormKeys } from './weight_norm_keys.js';
+import { weightNormsOf } from './weight_norm.js';
+import { adaptWeightNormKeys, type WeightNormKeyScheme } from './weight_norm_keys.js';
 
 /** A key whose shape in the checkpoint differs from the model's. */
 export interface ShapeMismatch {
@@ -327,18 +328,35 @@ export class Module {
   /**
    * Parameters and persistent buffers by PyTorch's dotted names, in PyTorch's order (own parameters, own
    * buffers, then each sub-module). Values are detached tensors sharing memory with the model (the tensors
-   * themselves with `keepVars`). Shared tensors appear under every name, as in PyTorch.
+   * themselves with `keepVars`). Shared tensors appear under every name, as in PyTorch. Weight-norm keys are
+   * `*.weight_g` / `*.weight_v` (legacy PyTorch, Coqui); `weightNormKeys: 'parametrizations'` names them as
+   * torch >= 2.1 does (`*.parametrizations.weight.original0` / `original1`).
    */
-  stateDict(options: { prefix?: string; keepVars?: boolean } = {}): Map<string, Tensor> {
+  stateDict(
+    options: { prefix?: string; keepVars?: boolean; weightNormKeys?: WeightNormKeyScheme } = {},
+  ): Map<string, Tensor> {
     const out = new Map<string, Tensor>();
+    const modern = options.weightNormKeys === 'parametrizations';
+    const value = (t: Tensor) => (options.keepVars ? t : t.detach());
     const walk = (m: Module, p: string, seen: Set<Module>) => {
       if (seen.has(m)) return;
       seen.add(m);
+      const renamed = new Map<string, string>();
+      if (modern) {
+        for (const name of weightNormsOf(m).keys()) {
+          renamed.set(`${name}_g`, `parametrizations.${name}.original0`);
+          renamed.set(`${name}_v`, `parametrizations.${name}.original1`);
+        }
+      }
       for (const [k, t] of m.#parameters) {
-        if (t !== null) out.set(p + k, options.keepVars ? t : t.detach());
+        if (t !== null && !renamed.has(k)) out.set(p + k, value(t));
       }
       for (const [k, t] of m.#buffers) {
-        if (t !== null && !m.#nonPersistent.has(k)) out.set(p + k, options.keepVars ? t : t.detach());
+        if (t !== null && !m.#nonPersistent.has(k)) out.set(p + k, value(t));
+      }
+      for (const [k, name] of renamed) {
+        const t = m.#parameters.get(k);
+        if (t) out.set(p + name, value(t));
       }
       for (const [k, c] of m.#modules) if (c !== null) walk(c, `${p}${k}.`, seen);
     };

@@ -94,8 +94,8 @@ export class Conv1d extends Module {
         const padded = l + r > 0 ? F.pad(x, [l, r], this.paddingMode) : x;
         return F.conv1d(padded, this.weight, this.bias, o);
       }
-      if (l !== r)
-        return aten.conv1d_padding(x, this.weight, this.bias, o.stride, 'same', o.dilation, o.groups);
+      // asymmetric 'same' padding (even dilated kernel): pad explicitly, as libtorch would (minus its warning)
+      if (l !== r) return F.conv1d(F.pad(x, [l, r]), this.weight, this.bias, o);
       return F.conv1d(x, this.weight, this.bias, { ...o, padding: l });
     });
   }

@@ -338,9 +338,7 @@ export class Module {
     const out = new Map<string, Tensor>();
     const modern = options.weightNormKeys === 'parametrizations';
     const value = (t: Tensor) => (options.keepVars ? t : t.detach());
-    const walk = (m: Module, p: string, seen: Set<Module>) => {
-      if (seen.has(m)) return;
-      seen.add(m);
+    const walk = (m: Module, p: string) => {
       const renamed = new Map<string, string>();
       if (modern) {
         for (const name of weightNormsOf(m).keys()) {
@@ -358,9 +356,9 @@ export class Module {
         const t = m.#parameters.get(k);
         if (t) out.set(p + name, value(t));
       }
-      for (const [k, c] of m.#modules) if (c !== null) walk(c, `${p}${k}.`, seen);
+      for (const [k, c] of m.#modules) if (c !== null) walk(c, `${p}${k}.`);
     };
-    walk(this, options.prefix ? `${options.prefix}.` : '', new Set());
+    walk(this, options.prefix ? `${options.prefix}.` : '');
     return out;
   }
 

@@ -435,7 +435,7 @@ export class Module {
 
   /** Drops every parameter's gradient (sets it to null, PyTorch's `set_to_none=True`). */
   zeroGrad(): void {
-    for (const p of this.parameters()) if (p.grad !== null) p.grad = null;
+    for (const p of this.parameters()) p.grad = null;
   }
 
   /**

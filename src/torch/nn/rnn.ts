@@ -5,6 +5,7 @@ import { tidy } from '../scope.js';
 import { empty, type Tensor, zeros } from '../tensor.js';
 import { uniform_ } from './init.js';
 import { Module } from './module.js';
+import { computeWeightNorm } from './weight_norm.js';
 
 /** Hidden and cell state. */
 export interface LSTMState {
@@ -73,12 +74,12 @@ export class LSTM extends Module {
 
   resetParameters(): void {
     const stdv = 1 / Math.sqrt(this.hiddenSize);
-    for (const p of this.flatWeights()) uniform_(p, -stdv, stdv);
+    for (const p of this.parameters()) uniform_(p, -stdv, stdv);
   }
 
-  /** The parameters in PyTorch's flat-weights order (what the fused kernel takes). */
+  /** The parameters in PyTorch's flat-weights order (what the fused kernel takes; weight-normed ones computed). */
   flatWeights(): Tensor[] {
-    return this.flatWeightNames.map((n) => this.getParameter(n) as Tensor);
+    return this.flatWeightNames.map((n) => this.getParameter(n) ?? computeWeightNorm(this, n));
   }
 
   /** input `[T, B, In]` (or `[B, T, In]` with batchFirst, or `[T, In]`) -> output, final {h, c}. */

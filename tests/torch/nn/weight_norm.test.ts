@@ -9,6 +9,7 @@ import {
   ConvTranspose1d,
   convertWeightNormKeys,
   Linear,
+  LSTM,
   Module,
   removeWeightNorm,
   weightNorm,
@@ -167,4 +168,15 @@ test('the computed weight does not outlive a tidy() forward', () => {
   });
   assert.equal((inner as unknown as Tensor).isDisposed, true);
   assert.equal((conv.getParameter('weight_v') as Tensor).isDisposed, false);
+});
+
+test('weight norm on an LSTM weight (weight_hh_l0) feeds the fused kernel', () => {
+  const lstm = weightNorm(new LSTM(3, 4), 'weight_hh_l0');
+  assert.deepEqual(
+    [...lstm.stateDict().keys()],
+    ['weight_ih_l0', 'bias_ih_l0', 'bias_hh_l0', 'weight_hh_l0_g', 'weight_hh_l0_v'],
+  );
+  const out = lstm.forward(torch.randn([5, 2, 3])).output;
+  out.sum().backward();
+  assert.ok(lstm.getParameter('weight_hh_l0_g')?.grad, 'gradient reaches g');
 });

@@ -61,7 +61,7 @@ for (let i = 0; i < iters; i++) {
 const ribbitMs = median(times);
 const threads = torch.getNumThreads();
 
-const PY = String.raw`
+const PY = `
 import json, sys, time
 import numpy as np
 import torch

@@ -38,7 +38,11 @@ export function griffinLim(mag: Tensor, o: GriffinLimOptions): GriffinLimResult 
     torch.tidy(() => {
       const batched = mag.ndim === 3;
       const s = batched ? mag.abs() : mag.abs().unsqueeze(0);
-      const phase = torch.rand(s.shape, { dtype: s.dtype }).mul(2 * Math.PI);
+      // Drawn on the CPU generator (reproducible across devices), then moved.
+      const phase = torch
+        .rand(s.shape, { dtype: s.dtype })
+        .mul(2 * Math.PI)
+        .to(s.device);
       let y = istft(torch.F.polar(s, phase), o);
       const finite = rowFinite(y);
       for (let i = 0; i < iters && finite.some((f) => f); i++) {
@@ -47,7 +51,7 @@ export function griffinLim(mag: Tensor, o: GriffinLimOptions): GriffinLimResult 
         prev.dispose();
       }
       if (!finite.every((f) => f)) {
-        const keepRows = torch.tensor(finite, { dtype: 'bool' }).unsqueeze(1);
+        const keepRows = torch.tensor(finite, { dtype: 'bool' }).unsqueeze(1).to(y.device);
         y = torch.where(keepRows, y, 0);
       }
       return { wav: batched ? y : y.squeeze(0), finite };

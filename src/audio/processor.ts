@@ -214,7 +214,8 @@ export class AudioProcessor {
   readonly dtype: 'float32' | 'float64';
   /** librosa's mel filterbank, float32 [numMels, fftSize / 2 + 1]. Kept; do not dispose. */
   readonly melBasis: Tensor;
-  #melBasis64: Tensor | null = null;
+  /** melBasis, its pseudo-inverse and the statistics converted to other dtypes/devices, kept. */
+  #converted = new Map<string, Tensor>();
   #invMelBasis: Tensor | null = null;
   #melScaler: Scaler | null = null;
   #linearScaler: Scaler | null = null;
@@ -378,7 +379,7 @@ export class AudioProcessor {
     return torch.tidy(() => {
       if (this.#melScaler) {
         const { mean, std } = this.#scalerFor(s);
-        return s.sub(mean.to(s.dtype)).div(std.to(s.dtype));
+        return s.sub(this.#like(`mean${mean.size(0)}`, mean, s)).div(this.#like(`std${std.size(0)}`, std, s));
       }
       const shifted = s.sub(this.refLevelDb);
       const unit = shifted.sub(this.minLevelDb).div(-this.minLevelDb);
@@ -397,7 +398,7 @@ export class AudioProcessor {
     return torch.tidy(() => {
       if (this.#melScaler) {
         const { mean, std } = this.#scalerFor(s);
-        return s.mul(std.to(s.dtype)).add(mean.to(s.dtype));
+        return s.mul(this.#like(`std${std.size(0)}`, std, s)).add(this.#like(`mean${mean.size(0)}`, mean, s));
       }
       if (this.symmetricNorm) {
         const c = this.clipNorm ? s.clamp(-this.maxNorm, this.maxNorm) : s;
@@ -476,10 +477,17 @@ export class AudioProcessor {
     return wav.dtype === this.dtype ? wav : wav.to(this.dtype);
   }
 
-  #basisFor(dtype: string): Tensor {
-    if (dtype === 'float32') return this.melBasis;
-    if (this.#melBasis64 === null) this.#melBasis64 = torch.keep(this.melBasis.to('float64'));
-    return this.#melBasis64;
+  /** `base` (a kept constant) in the dtype and on the device of `like`, converted once and cached. */
+  #like(name: string, base: Tensor, like: Tensor): Tensor {
+    const dtype = like.dtype === 'float64' ? 'float64' : 'float32';
+    if (base.dtype === dtype && base.device === like.device) return base;
+    const key = `${name}/${dtype}/${like.device}`;
+    let t = this.#converted.get(key);
+    if (t === undefined) {
+      t = torch.keep(torch.noGrad(() => torch.tidy(() => base.to(dtype).to(like.device))));
+      this.#converted.set(key, t);
+    }
+    return t;
   }
 
   /**
@@ -501,7 +509,7 @@ export class AudioProcessor {
 
   /** Mel amplitudes: melBasis @ spec, [B, fftSize / 2 + 1, T] -> [B, numMels, T]. Differentiable. */
   specToMel(spec: Tensor): Tensor {
-    return torch.tidy(() => this.#basisFor(spec.dtype).matmul(spec));
+    return torch.tidy(() => this.#like('melBasis', this.melBasis, spec).matmul(spec));
   }
 
   /**
@@ -511,11 +519,11 @@ export class AudioProcessor {
   melToSpec(mel: Tensor): Tensor {
     if (this.#invMelBasis === null) {
       this.#invMelBasis = torch.keep(
-        torch.noGrad(() => torch.aten.linalg_pinv(this.#basisFor('float64'), 1e-15)),
+        torch.noGrad(() => torch.tidy(() => torch.aten.linalg_pinv(this.melBasis.to('float64'), 1e-15))),
       );
     }
     const inv = this.#invMelBasis;
-    return torch.tidy(() => inv.to(mel.dtype).matmul(mel).clampMin(1e-10));
+    return torch.tidy(() => this.#like('invMelBasis', inv, mel).matmul(mel).clampMin(1e-10));
   }
 
   /**
@@ -567,7 +575,7 @@ export class AudioProcessor {
       });
       if (mag.ndim === 2 && !finite[0]) {
         console.warn(' [!] Waveform is not finite everywhere. Skipping the GL.');
-        return torch.zeros([1], { dtype: wav.dtype });
+        return torch.zeros([1], { dtype: wav.dtype, device: wav.device });
       }
       return wav;
     });
@@ -601,7 +609,8 @@ export class AudioProcessor {
   /** Releases the kept tensors (filterbank, pseudo-inverse, statistics). The processor is unusable after. */
   dispose(): void {
     this.melBasis.dispose();
-    this.#melBasis64?.dispose();
+    for (const t of this.#converted.values()) t.dispose();
+    this.#converted.clear();
     this.#invMelBasis?.dispose();
     for (const s of [this.#melScaler, this.#linearScaler]) {
       s?.mean.dispose();

@@ -362,3 +362,32 @@ test('hop/window from milliseconds only when hopLength is null (as Coqui)', () =
   assert.equal(given.hopLength, 256);
   assert.throws(() => new AudioProcessor({ fftSize: 512, winLength: 1024 }), /winLength/);
 });
+
+test('outLinearToMel maps a normalised linear spectrogram to the normalised mel one', { skip }, () => {
+  // Without clipping the chain is lossless (with Coqui's clipping, bins above +20 dB are clipped in the
+  // linear spectrogram, so the two differ there by design).
+  const json = JSON.parse(readFileSync(join(dir, 'config_glowtts.json'), 'utf8'));
+  const ap = new AudioProcessor(
+    { ...audioConfigFromCoqui(json.base_audio_config), clipNorm: false },
+    { dtype: 'float64' },
+  );
+  const { wav } = fixtures('glowtts');
+  const mel = ap.melspectrogram(wav);
+  const viaLinear = ap.outLinearToMel(ap.spectrogram(wav));
+  const d = diff(viaLinear, mel);
+  assert.ok(d.abs < 1e-5, `max abs ${d.abs}`);
+});
+
+test('prepareWav applies trim, peak and RMS normalisation as configured', () => {
+  const sr = 22050;
+  const data = new Float32Array(sr);
+  for (let i = Math.floor(sr / 4); i < Math.floor((sr * 3) / 4); i++)
+    data[i] = 0.3 * Math.sin((2 * Math.PI * 200 * i) / sr);
+  const wav = torch.tensor(data);
+  const none = new AudioProcessor({ doTrimSilence: false });
+  assert.ok(diff(none.prepareWav(wav), wav).abs === 0);
+  const trim = new AudioProcessor({ doTrimSilence: true, doSoundNorm: true });
+  const out = trim.prepareWav(wav);
+  assert.ok(out.size(0) < sr && out.size(0) >= sr / 2);
+  assert.ok(Math.abs(out.abs().max().item() - 0.95) < 1e-6);
+});

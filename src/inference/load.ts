@@ -1,0 +1,100 @@
+/**
+ * Pluggable model loading.
+ *
+ * Everything that needs a Synthesizer from files (`ribbit speak`, `ribbit list-speakers`, `ribbit serve`
+ * and each of its worker threads) goes through {@link loadSynthesizer}, which calls the loader installed
+ * with {@link setModelLoader}. A server's worker threads cannot receive functions, so they are told a
+ * *loader module* instead: a module URL whose exported `loadSynthesizer(options)` they import and call
+ * with the same JSON-serialisable {@link LoadOptions}. The default loader module is this very file, so a
+ * `setModelLoader(...)` call made at the top level of this module (or of a module it imports) is in
+ * force in every thread.
+ */
+import { isAbsolute, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { FakeSynthesizerOptions } from './fake.ts';
+import type { Synthesizer } from './synthesizer.ts';
+import type { Normalization } from './types.ts';
+
+/** What a loader gets (JSON-serialisable: it is sent to worker threads as is). */
+export interface LoadOptions {
+  /** Model checkpoint (`.pth` / ribbit checkpoint). */
+  modelPath?: string;
+  /** Model config JSON (Coqui or ribbit). */
+  configPath?: string;
+  /** Vocoder checkpoint; absent: Griffin-Lim with the model's audio config. */
+  vocoderPath?: string;
+  /** Vocoder config JSON. */
+  vocoderConfigPath?: string;
+  /** Speaker names file (Coqui `speakers.json` / `speakers.pth`) for multi-speaker models. */
+  speakersFilePath?: string;
+  /** 'cpu' (default) or 'cuda[:n]'. */
+  device?: string;
+  /** Default language of the text. */
+  language?: string;
+  /** Synthesizer defaults. */
+  silenceBetweenSentencesMs?: number;
+  lengthScale?: number;
+  noiseScale?: number;
+  speaker?: string | number | null;
+  normalization?: Normalization;
+  /** Options of the fake stack (`--loader fake`, tests, benchmarks). */
+  fake?: FakeSynthesizerOptions;
+}
+
+/** Builds a Synthesizer from {@link LoadOptions}. */
+export type ModelLoader = (options: LoadOptions) => Promise<Synthesizer>;
+
+let installed: ModelLoader | null = null;
+
+/**
+ * Installs the loader that {@link loadSynthesizer} uses (null: back to none). Call it at the top level of
+ * this module (or one it imports) to make it reach server worker threads too; tests may call it anywhere
+ * for in-process use.
+ */
+export function setModelLoader(loader: ModelLoader | null): void {
+  installed = loader;
+}
+
+/** The installed loader, if any. */
+export function getModelLoader(): ModelLoader | null {
+  return installed;
+}
+
+/**
+ * Loads a Synthesizer through the installed loader.
+ * @throws Error when no loader is installed yet.
+ */
+export async function loadSynthesizer(options: LoadOptions): Promise<Synthesizer> {
+  if (installed) return installed(options);
+  throw new Error(
+    'model loading is being wired: no model loader is installed yet (setModelLoader in src/inference/load.ts); ' +
+      `cannot load ${options.modelPath ?? '(no --model-path)'}. Use --loader fake to try the serving path with the fake model.`,
+  );
+}
+
+/** URL of this module: the default loader module of server workers. */
+export const DEFAULT_LOADER_MODULE: string = new URL('./load.ts', import.meta.url).href;
+/** URL of the fake stack's loader module (`--loader fake`). */
+export const FAKE_LOADER_MODULE: string = new URL('./fake.ts', import.meta.url).href;
+
+/**
+ * Resolves a `--loader` value to a module URL: undefined/'' -> {@link DEFAULT_LOADER_MODULE}, 'fake' ->
+ * {@link FAKE_LOADER_MODULE}, a URL (file:, data:) as is, a path relative to `cwd`.
+ */
+export function resolveLoaderModule(spec?: string | null, cwd = process.cwd()): string {
+  if (!spec) return DEFAULT_LOADER_MODULE;
+  if (spec === 'fake') return FAKE_LOADER_MODULE;
+  if (/^[a-z][a-z0-9+.-]*:/i.test(spec) && !/^[a-z]:[\\/]/i.test(spec)) return spec;
+  return pathToFileURL(isAbsolute(spec) ? spec : resolve(cwd, spec)).href;
+}
+
+/**
+ * Imports a loader module and calls its `loadSynthesizer(options)` (what each server worker does).
+ * @throws Error when the module has no such export.
+ */
+export async function loadFromModule(moduleUrl: string, options: LoadOptions): Promise<Synthesizer> {
+  const mod = (await import(moduleUrl)) as { loadSynthesizer?: unknown };
+  if (typeof mod.loadSynthesizer !== 'function')
+    throw new Error(`loader module ${moduleUrl} does not export a function loadSynthesizer(options)`);
+  return (mod.loadSynthesizer as ModelLoader)(options);
+}

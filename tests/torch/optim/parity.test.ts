@@ -21,7 +21,8 @@ interface Case {
 const fx = fixture<{ problem: Problem; cases: Case[]; torch_version: string }>('optimizers.json');
 
 const camel = (k: string) => k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
-const camelKeys = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [camel(k), v]));
+const camelKeys = (o: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [camel(k), v]));
 
 function build(c: Case, params: Tensor[]): Optimizer {
   const spec = c.groups
@@ -51,7 +52,10 @@ for (const c of fx.cases) {
     let total = 0;
     c.steps.forEach((expected, step) => {
       const loss = freshGrads(fx.problem, params);
-      assert.ok(Math.abs(loss - expected.loss) <= 1e-6 * Math.abs(expected.loss), `step ${step + 1}: loss ${loss}`);
+      assert.ok(
+        Math.abs(loss - expected.loss) <= 1e-6 * Math.abs(expected.loss),
+        `step ${step + 1}: loss ${loss}`,
+      );
       opt.step();
       params.forEach((p, i) => {
         const got = p.toFloat32Array();

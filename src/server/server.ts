@@ -127,7 +127,7 @@ async function readParams(req: IncomingMessage, url: URL, bodyLimit: number): Pr
       for (const [k, v] of Object.entries(parsed))
         if (v !== null && v !== undefined) params.set(k, typeof v === 'string' ? v : String(v));
     } else if (type === 'text/plain') {
-      if (!params.has('text') && !params.has('INPUT_TEXT')) params.set('text', text);
+      if (text.length && !params.has('text') && !params.has('INPUT_TEXT')) params.set('text', text);
     } else if (text.length) {
       for (const [k, v] of new URLSearchParams(text)) params.set(k, v);
     }

@@ -11,3 +11,8 @@ registerCommand(
   'Write an LJSpeech-format demo dataset spoken by espeak-ng.',
   async () => (await import('./make_demo_dataset.js')).makeDemoDatasetCommand,
 );
+registerCommand(
+  'eval',
+  'Objective voice quality vs reference recordings (MCD-DTW, F0 RMSE, voicing error, duration ratio).',
+  async () => (await import('./eval.js')).evalCommand,
+);

@@ -39,7 +39,7 @@ export interface AnalysisOptions {
   f0Min?: number;
   /** Highest F0 searched, Hz (default 500). */
   f0Max?: number;
-  /** YIN absolute threshold on the cumulative mean normalised difference (default 0.15). */
+  /** YIN absolute threshold on the cumulative mean normalised difference, the voicing decision (default 0.25). */
   yinThreshold?: number;
   /** YIN integration window in samples at `sampleRate` (default 512: 23.2 ms). */
   yinWindow?: number;
@@ -65,7 +65,7 @@ export const DEFAULT_ANALYSIS: ResolvedAnalysis = {
   trimDb: 40,
   f0Min: 50,
   f0Max: 500,
-  yinThreshold: 0.15,
+  yinThreshold: 0.25,
   yinWindow: 512,
   dtwBand: 'auto',
 };

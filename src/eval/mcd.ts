@@ -113,20 +113,14 @@ export function melCepstraResolved(samples: Float32Array, o: ResolvedAnalysis): 
   const re = new Float64Array(n);
   const im = new Float64Array(n);
   const power = new Float64Array(bins);
+  const power2 = new Float64Array(bins);
   const logMel = new Float64Array(B);
   const out = new Float64Array(frames * dim);
-  for (let k = 0; k < frames; k++) {
-    const start = k * o.hopLength; // centred on k * hop in the unpadded signal
-    for (let i = 0; i < n; i++) {
-      re[i] = x[start + i] * window[i];
-      im[i] = 0;
-    }
-    fft(re, im);
-    for (let i = 0; i < bins; i++) power[i] = re[i] * re[i] + im[i] * im[i];
+  const finish = (k: number, p: Float64Array) => {
     for (let b = 0; b < B; b++) {
       let s = 0;
       const row = b * bins;
-      for (let i = fStart[b]; i < fEnd[b]; i++) s += filters[row + i] * power[i];
+      for (let i = fStart[b]; i < fEnd[b]; i++) s += filters[row + i] * p[i];
       logMel[b] = 0.5 * Math.log(Math.max(s, MEL_POWER_FLOOR));
     }
     for (let m = 0; m < dim; m++) {
@@ -135,6 +129,27 @@ export function melCepstraResolved(samples: Float32Array, o: ResolvedAnalysis): 
       for (let b = 0; b < B; b++) s += cosTable[row + b] * logMel[b];
       out[k * dim + m] = s;
     }
+  };
+  // Two real frames per complex FFT: frame k in the real part, frame k + 1 in the imaginary part.
+  for (let k = 0; k < frames; k += 2) {
+    const start = k * o.hopLength; // frame k is centred on k * hop in the unpadded signal
+    const second = k + 1 < frames;
+    for (let i = 0; i < n; i++) {
+      re[i] = x[start + i] * window[i];
+      im[i] = second ? x[start + o.hopLength + i] * window[i] : 0;
+    }
+    fft(re, im);
+    for (let q = 0; q < bins; q++) {
+      const p = q === 0 ? 0 : n - q;
+      const xr = re[q] + re[p];
+      const xi = im[q] - im[p];
+      const yr = im[q] + im[p];
+      const yi = re[q] - re[p];
+      power[q] = 0.25 * (xr * xr + xi * xi);
+      power2[q] = 0.25 * (yr * yr + yi * yi);
+    }
+    finish(k, power);
+    if (second) finish(k + 1, power2);
   }
   return { data: out, count: frames, dim };
 }

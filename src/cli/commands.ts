@@ -16,3 +16,18 @@ registerCommand(
   'Objective voice quality vs reference recordings (MCD-DTW, F0 RMSE, voicing error, duration ratio).',
   async () => (await import('./eval.js')).evalCommand,
 );
+registerCommand(
+  'speak',
+  'Synthesize speech from text into a WAV file (or stdout).',
+  async () => (await import('./speak.js')).speakCommand,
+);
+registerCommand(
+  'list-speakers',
+  'List the speakers and languages of a model.',
+  async () => (await import('./list_speakers.js')).listSpeakersCommand,
+);
+registerCommand(
+  'serve',
+  'Serve a model over HTTP (Coqui/MaryTTS-compatible API, streaming, web page).',
+  async () => (await import('./serve.js')).serveCommand,
+);

@@ -1,0 +1,110 @@
+/** `ribbit serve`: the HTTP TTS server (Coqui and MaryTTS compatible, streaming, web page). */
+import { resolveLoaderModule } from '../inference/load.ts';
+import { createSynthesisPool } from '../server/pool.ts';
+import { startTtsServer } from '../server/server.ts';
+import type { Command } from './command.js';
+import { UsageError } from './command.js';
+import { loadOptionsFromArgs, MODEL_OPTIONS, VOICE_OPTIONS } from './speak.ts';
+
+function positiveInt(v: unknown, name: string, min = 1): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min)
+    throw new UsageError(`--${name} must be an integer >= ${min}, got ${v}`);
+  return v;
+}
+
+export const serveCommand: Command = {
+  name: 'serve',
+  summary: 'Serve a model over HTTP (Coqui /api/tts, MaryTTS /process, streaming, a web page).',
+  usage: 'ribbit serve --model-path PATH --config-path PATH [--port 5002] [--host 127.0.0.1] [--workers N]',
+  description:
+    'Endpoints: / (web page), /api/tts and /api/tts/stream (?text=&speaker_id=&language_id=&speed=), /locales,\n' +
+    '/voices, /process (?INPUT_TEXT=), /api/speakers, /health. Each worker thread loads its own copy of the\n' +
+    'model; requests wait in one FIFO queue of --queue-size (503 with Retry-After when full). Listens on\n' +
+    'loopback unless --host says otherwise. Stops cleanly on Ctrl-C / SIGTERM.',
+  options: [
+    ...MODEL_OPTIONS,
+    ...VOICE_OPTIONS.filter((o) => o.name !== 'speed'),
+    { name: 'port', type: 'number', arg: 'PORT', help: 'TCP port (0: any free port).', default: 5002 },
+    { name: 'host', type: 'string', arg: 'HOST', help: 'Address to listen on.', default: '127.0.0.1' },
+    {
+      name: 'workers',
+      type: 'number',
+      arg: 'N',
+      help: 'Inference worker threads, each with its own model (default: min(cores, 4); 0: main thread).',
+    },
+    {
+      name: 'threads-per-worker',
+      type: 'number',
+      arg: 'N',
+      help: 'libtorch threads per worker (default: cores / workers).',
+    },
+    {
+      name: 'max-text-length',
+      type: 'number',
+      arg: 'CHARS',
+      help: 'Longest text accepted (413 beyond).',
+      default: 5000,
+    },
+    {
+      name: 'queue-size',
+      type: 'number',
+      arg: 'N',
+      help: 'Requests that may wait for a worker.',
+      default: 32,
+    },
+  ],
+  examples: [
+    'ribbit serve --model-path run/best_model.pth --config-path run/config.json',
+    'ribbit serve --model-path m.pth --config-path c.json --port 8080 --workers 2 --queue-size 64',
+    'ribbit serve --loader fake --port 5002      # the serving path with a fake model',
+    'curl -o hello.wav "http://127.0.0.1:5002/api/tts?text=Hello%20world."',
+  ],
+  async run(args) {
+    const o = args.options;
+    const port = Number(o.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UsageError(`--port must be in [0, 65535]`);
+    const loadOptions = loadOptionsFromArgs(args);
+    if (typeof o.speaker === 'string' && o.speaker) loadOptions.speaker = o.speaker;
+    const workers = positiveInt(o.workers, 'workers', 0);
+    const pool = await createSynthesisPool({
+      workers,
+      threadsPerWorker: positiveInt(o.threadsPerWorker, 'threads-per-worker'),
+      queueSize: positiveInt(o.queueSize, 'queue-size', 0),
+      loaderModule: resolveLoaderModule(typeof o.loader === 'string' ? o.loader : undefined),
+      loadOptions,
+    });
+    let running: Awaited<ReturnType<typeof startTtsServer>>;
+    try {
+      running = await startTtsServer({
+        pool,
+        host: String(o.host),
+        port,
+        maxTextLength: positiveInt(o.maxTextLength, 'max-text-length'),
+        log: args.verbose ? (line) => console.error(line) : undefined,
+      });
+    } catch (e) {
+      await pool.close();
+      throw e;
+    }
+    const info = pool.info;
+    console.log(
+      ` > Serving on ${running.url} (${pool.size} ${workers === 0 ? 'in-process executor' : 'worker thread'}${pool.size === 1 ? '' : 's'}, ` +
+        `queue ${pool.queueSize}; ${info.sampleRate} Hz, language ${info.language}` +
+        `${info.speakers.length ? `, ${info.speakers.length} speakers` : ''})`,
+    );
+    await new Promise<void>((resolve) => {
+      const stop = () => {
+        process.off('SIGINT', stop);
+        process.off('SIGTERM', stop);
+        resolve();
+      };
+      process.on('SIGINT', stop);
+      process.on('SIGTERM', stop);
+    });
+    console.log(' > Shutting down');
+    await running.close();
+    return 0;
+  },
+};

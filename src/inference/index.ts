@@ -32,6 +32,7 @@ export {
   rmsOf,
 } from './normalize.ts';
 export {
+  findSpeaker,
   SynthesisError,
   type SynthesisErrorCode,
   Synthesizer,

@@ -131,6 +131,36 @@ export function splitLongSentence(sentence: string, max: number): string[] {
   return out;
 }
 
+/**
+ * Index of `speaker` (a name, an index, or an index as a decimal string; names win) among `speakers`.
+ * @throws SynthesisError('unknown_speaker', parameter 'speaker') listing the speakers, or saying the model
+ *   has a single speaker when `speakers` is empty.
+ */
+export function findSpeaker(speakers: readonly string[], speaker: string | number): number {
+  if (speakers.length === 0) {
+    throw new SynthesisError(
+      `this model has a single speaker; no speaker can be chosen (got ${JSON.stringify(speaker)})`,
+      'unknown_speaker',
+      'speaker',
+    );
+  }
+  if (typeof speaker === 'string') {
+    const byName = speakers.indexOf(speaker);
+    if (byName >= 0) return byName;
+    if (/^\d+$/.test(speaker)) speaker = Number(speaker);
+  }
+  if (typeof speaker === 'number' && Number.isInteger(speaker) && speaker >= 0 && speaker < speakers.length)
+    return speaker;
+  const shown = speakers.slice(0, MAX_LISTED_SPEAKERS).map((s, i) => `${i}: ${s}`);
+  const more =
+    speakers.length > MAX_LISTED_SPEAKERS ? `, ... (${speakers.length - MAX_LISTED_SPEAKERS} more)` : '';
+  throw new SynthesisError(
+    `unknown speaker ${JSON.stringify(speaker)}; this model has ${speakers.length} speakers (name or index): ${shown.join(', ')}${more}`,
+    'unknown_speaker',
+    'speaker',
+  );
+}
+
 /** Turns text into speech with a model, a tokenizer and a vocoder. */
 export class Synthesizer {
   readonly model: SynthesisModel;
@@ -196,29 +226,8 @@ export class Synthesizer {
    * @throws SynthesisError('unknown_speaker') listing the speakers.
    */
   resolveSpeaker(speaker: string | number | null | undefined): number | null {
-    const list = this.speakers;
     if (speaker === null || speaker === undefined || speaker === '') return this.defaultSpeakerId;
-    if (list.length === 0) {
-      throw new SynthesisError(
-        `this model has a single speaker; no speaker can be chosen (got ${JSON.stringify(speaker)})`,
-        'unknown_speaker',
-        'speaker',
-      );
-    }
-    if (typeof speaker === 'string') {
-      const byName = list.indexOf(speaker);
-      if (byName >= 0) return byName;
-      if (/^\d+$/.test(speaker)) speaker = Number(speaker);
-    }
-    if (typeof speaker === 'number' && Number.isInteger(speaker) && speaker >= 0 && speaker < list.length)
-      return speaker;
-    const shown = list.slice(0, MAX_LISTED_SPEAKERS).map((s, i) => `${i}: ${s}`);
-    const more = list.length > MAX_LISTED_SPEAKERS ? `, ... (${list.length - MAX_LISTED_SPEAKERS} more)` : '';
-    throw new SynthesisError(
-      `unknown speaker ${JSON.stringify(speaker)}; this model has ${list.length} speakers (name or index): ${shown.join(', ')}${more}`,
-      'unknown_speaker',
-      'speaker',
-    );
+    return findSpeaker(this.speakers, speaker);
   }
 
   /** The pieces the text is spoken in: sentences in `language`, long ones cut at `maxSentenceLength`. */

@@ -184,9 +184,19 @@ export function createFakeSynthesizer(
 }
 
 /**
- * Loader-module entry point (see `load.ts`): builds the fake stack from the options' `fake` field.
- * Accepts the same options object as `loadSynthesizer`.
+ * Loader-module entry point (see `load.ts`): builds the fake stack from the options' `fake` field. From the
+ * command line (`--loader fake`), where that field cannot be given, the environment supplies defaults:
+ * `RIBBIT_FAKE_SPEAKERS` (comma-separated names) and `RIBBIT_FAKE_DELAY_MS` (compute per sentence).
  */
 export async function loadSynthesizer(options: { fake?: FakeSynthesizerOptions } = {}): Promise<Synthesizer> {
-  return createFakeSynthesizer(options.fake ?? {});
+  const env: FakeSynthesizerOptions = {};
+  const speakers = process.env.RIBBIT_FAKE_SPEAKERS;
+  if (speakers)
+    env.speakers = speakers
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  const delay = Number(process.env.RIBBIT_FAKE_DELAY_MS);
+  if (Number.isFinite(delay) && delay > 0) env.delayMs = delay;
+  return createFakeSynthesizer({ ...env, ...options.fake });
 }

@@ -28,6 +28,12 @@ export interface AnalysisOptions {
   fMin?: number;
   /** Highest mel band edge in Hz (default 8000). */
   fMax?: number;
+  /**
+   * Floor of the mel band powers in dB below the utterance's loudest band (default 80, like librosa's
+   * `power_to_db(top_db=80)`), so that near-silent frames (digital silence, a reverb tail) look alike instead
+   * of comparing noise floors. Never below 1e-10.
+   */
+  melFloorDb?: number;
   /** Cepstral order D: MCD uses c1..cD (c0 excluded). 13 or 24 are usual (default 13). */
   order?: number;
   /**
@@ -61,6 +67,7 @@ export const DEFAULT_ANALYSIS: ResolvedAnalysis = {
   nMels: 80,
   fMin: 0,
   fMax: 8000,
+  melFloorDb: 80,
   order: 13,
   trimDb: 40,
   f0Min: 50,
@@ -92,6 +99,7 @@ export function resolveAnalysis(options: AnalysisOptions = {}): ResolvedAnalysis
     throw new Error(`eval: need 0 <= fMin < fMax <= sampleRate / 2, got ${o.fMin}..${o.fMax}`);
   if (!(o.f0Min > 0 && o.f0Max > o.f0Min && o.f0Max < o.sampleRate / 4))
     throw new Error(`eval: need 0 < f0Min < f0Max < sampleRate / 4, got ${o.f0Min}..${o.f0Max}`);
+  if (!(o.melFloorDb > 0)) throw new Error(`eval: melFloorDb must be > 0, got ${o.melFloorDb}`);
   if (!(o.trimDb > 0)) throw new Error(`eval: trimDb must be > 0, got ${o.trimDb}`);
   if (!(o.yinThreshold > 0 && o.yinThreshold < 1))
     throw new Error(`eval: yinThreshold must be in (0, 1), got ${o.yinThreshold}`);

@@ -115,19 +115,15 @@ export function melCepstraResolved(samples: Float32Array, o: ResolvedAnalysis): 
   const power = new Float64Array(bins);
   const power2 = new Float64Array(bins);
   const logMel = new Float64Array(B);
-  const out = new Float64Array(frames * dim);
-  const finish = (k: number, p: Float64Array) => {
+  const melPower = new Float64Array(frames * B);
+  let peak = 0;
+  const bandPowers = (k: number, p: Float64Array) => {
     for (let b = 0; b < B; b++) {
       let s = 0;
       const row = b * bins;
       for (let i = fStart[b]; i < fEnd[b]; i++) s += filters[row + i] * p[i];
-      logMel[b] = 0.5 * Math.log(Math.max(s, MEL_POWER_FLOOR));
-    }
-    for (let m = 0; m < dim; m++) {
-      let s = 0;
-      const row = m * B;
-      for (let b = 0; b < B; b++) s += cosTable[row + b] * logMel[b];
-      out[k * dim + m] = s;
+      melPower[k * B + b] = s;
+      if (s > peak) peak = s;
     }
   };
   // Two real frames per complex FFT: frame k in the real part, frame k + 1 in the imaginary part.
@@ -148,8 +144,20 @@ export function melCepstraResolved(samples: Float32Array, o: ResolvedAnalysis): 
       power[q] = 0.25 * (xr * xr + xi * xi);
       power2[q] = 0.25 * (yr * yr + yi * yi);
     }
-    finish(k, power);
-    if (second) finish(k + 1, power2);
+    bandPowers(k, power);
+    if (second) bandPowers(k + 1, power2);
+  }
+  // Floor: `melFloorDb` below the loudest band of the utterance, and never below MEL_POWER_FLOOR.
+  const floor = Math.max(MEL_POWER_FLOOR, peak * 10 ** (-o.melFloorDb / 10));
+  const out = new Float64Array(frames * dim);
+  for (let k = 0; k < frames; k++) {
+    for (let b = 0; b < B; b++) logMel[b] = 0.5 * Math.log(Math.max(melPower[k * B + b], floor));
+    for (let m = 0; m < dim; m++) {
+      let s = 0;
+      const row = m * B;
+      for (let b = 0; b < B; b++) s += cosTable[row + b] * logMel[b];
+      out[k * dim + m] = s;
+    }
   }
   return { data: out, count: frames, dim };
 }

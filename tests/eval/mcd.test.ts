@@ -54,7 +54,7 @@ test('a time-stretched copy of a cepstral sequence aligns to MCD 0', () => {
   const rows: number[] = [];
   for (let k = 0; k < a.count; k++) for (let r = 0; r < 1 + (k % 3); r++) rows.push(k);
   const data = new Float64Array(rows.length * a.dim);
-  rows.forEach((k, i) => data.set(a.data.subarray(k * a.dim, (k + 1) * a.dim), i * a.dim));
+  for (const [i, k] of rows.entries()) data.set(a.data.subarray(k * a.dim, (k + 1) * a.dim), i * a.dim);
   const b: FrameMatrix = { data, count: rows.length, dim: a.dim };
   const r = mcdFromCepstra(b, a);
   assert.equal(r.mcd, 0);

@@ -134,7 +134,10 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup, S extends Par
   /** The state of a parameter before its first update (tensors must be `keep()`-ed). */
   protected abstract initState(param: Tensor, group: G): S;
 
-  /** Updates the parameters of one group that have gradients (called under noGrad inside tidy). */
+  /**
+   * Updates some parameters of one group that have gradients (called under noGrad inside tidy, once per chunk
+   * of the group's parameters; see `chunkElements`).
+   */
   protected abstract updateGroup(group: G, batch: GroupBatch<S>): void;
 
   /**
@@ -194,12 +197,22 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup, S extends Par
     }
   }
 
+  /**
+   * Largest number of elements updated together on CPU. A group is updated in consecutive chunks of its
+   * parameters (one list op per chunk and per operation, each chunk's temporaries released before the next):
+   * small chunks stay in the CPU caches, which makes a step several times faster than streaming every
+   * operation over the whole model. The values do not depend on it. CUDA parameters use one chunk per group.
+   */
+  chunkElements = 1 << 18;
+
   /** One optimization step over every parameter that has a gradient (no closure; compute the loss first). */
   step(): void {
     noGrad(() =>
       tidy(() => {
         for (const group of this.paramGroups) {
-          const batch: GroupBatch<S> = { params: [], grads: [], states: [] };
+          let batch: GroupBatch<S> = { params: [], grads: [], states: [] };
+          let size = 0;
+          let limit = this.chunkElements;
           for (const p of group.params) {
             const g = p.grad;
             if (g === null) continue;
@@ -208,11 +221,23 @@ export abstract class Optimizer<G extends ParamGroup = ParamGroup, S extends Par
               s = this.initState(p, group);
               this.state.set(p, s);
             }
+            if (batch.params.length === 0 && !p.device.startsWith('cpu')) limit = Number.POSITIVE_INFINITY;
+            const n = p.numel;
+            if (batch.params.length > 0 && size + n > limit) {
+              const full = batch;
+              tidy(() => this.updateGroup(group, full));
+              batch = { params: [], grads: [], states: [] };
+              size = 0;
+            }
             batch.params.push(p);
             batch.grads.push(g);
             batch.states.push(s);
+            size += n;
           }
-          if (batch.params.length > 0) this.updateGroup(group, batch);
+          if (batch.params.length > 0) {
+            const last = batch;
+            tidy(() => this.updateGroup(group, last));
+          }
         }
       }),
     );

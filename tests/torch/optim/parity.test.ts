@@ -43,40 +43,43 @@ function build(c: Case, params: Tensor[]): Optimizer {
   }
 }
 
-for (const c of fx.cases) {
-  test(`${c.name}: ${c.steps.length} steps match PyTorch ${fx.torch_version}`, () => {
-    const params = initialParams(fx.problem);
-    const opt = build(c, params);
-    let maxRel = 0;
-    let exact = 0;
-    let total = 0;
-    c.steps.forEach((expected, step) => {
-      const loss = freshGrads(fx.problem, params);
-      assert.ok(
-        Math.abs(loss - expected.loss) <= 1e-6 * Math.abs(expected.loss),
-        `step ${step + 1}: loss ${loss}`,
-      );
-      opt.step();
-      params.forEach((p, i) => {
-        const got = p.toFloat32Array();
-        const want = expected.params[i];
-        assert.equal(got.length, want.length);
-        got.forEach((v, j) => {
-          const w = want[j];
-          const err = Math.abs(v - w);
-          total += 1;
-          if (err === 0) exact += 1;
-          maxRel = Math.max(maxRel, err / Math.max(Math.abs(w), 1e-3));
-          assert.ok(err <= 1e-6 * Math.abs(w) + 1e-9, `step ${step + 1} param ${i}[${j}]: ${v} vs ${w}`);
+// chunkElements 4 splits each group into several chunks (W has 12 elements, b 3, c 4): same values.
+for (const c of fx.cases)
+  for (const chunk of [undefined, 4]) {
+    test(`${c.name}: ${c.steps.length} steps match PyTorch ${fx.torch_version}${chunk ? ` (chunks of ${chunk})` : ''}`, () => {
+      const params = initialParams(fx.problem);
+      const opt = build(c, params);
+      if (chunk !== undefined) opt.chunkElements = chunk;
+      let maxRel = 0;
+      let exact = 0;
+      let total = 0;
+      c.steps.forEach((expected, step) => {
+        const loss = freshGrads(fx.problem, params);
+        assert.ok(
+          Math.abs(loss - expected.loss) <= 1e-6 * Math.abs(expected.loss),
+          `step ${step + 1}: loss ${loss}`,
+        );
+        opt.step();
+        params.forEach((p, i) => {
+          const got = p.toFloat32Array();
+          const want = expected.params[i];
+          assert.equal(got.length, want.length);
+          got.forEach((v, j) => {
+            const w = want[j];
+            const err = Math.abs(v - w);
+            total += 1;
+            if (err === 0) exact += 1;
+            maxRel = Math.max(maxRel, err / Math.max(Math.abs(w), 1e-3));
+            assert.ok(err <= 1e-6 * Math.abs(w) + 1e-9, `step ${step + 1} param ${i}[${j}]: ${v} vs ${w}`);
+          });
         });
       });
+      // Same kernels, same op order: every value is expected to be PyTorch's bit for bit.
+      assert.equal(exact, total, `${exact}/${total} values bit-identical, max relative error ${maxRel}`);
+      opt.dispose();
+      for (const p of params) p.dispose();
     });
-    // Same kernels, same op order: every value is expected to be PyTorch's bit for bit.
-    assert.equal(exact, total, `${exact}/${total} values bit-identical, max relative error ${maxRel}`);
-    opt.dispose();
-    for (const p of params) p.dispose();
-  });
-}
+  }
 
 test('fixture layout sanity: the first case starts from the fixture parameters', () => {
   const p0 = fx.problem.params as JsonTensor[];

@@ -1,0 +1,25 @@
+// Benchmark dispatcher: `npm run bench -- <name> [options]` runs bench/<name>.ts in this process with the
+// options left in process.argv. `--threads N` sets libtorch's intra-op threads for any bench (through
+// RIBBIT_NUM_THREADS, read when the engine loads). Without a name, lists the benches.
+import { readdirSync } from 'node:fs';
+
+const dir = new URL('.', import.meta.url);
+const available = readdirSync(dir)
+  .filter((f) => f.endsWith('.ts') && f !== 'run.ts')
+  .map((f) => f.slice(0, -3))
+  .sort();
+const name = process.argv.slice(2).find((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
+if (!name || !available.includes(name)) {
+  console.error(`usage: npm run bench -- <name> [--threads N] [options]\nbenches: ${available.join(', ')}`);
+  process.exit(name ? 1 : 0);
+}
+const t = process.argv.indexOf('--threads');
+if (t >= 0) {
+  const n = Number(process.argv[t + 1]);
+  if (!Number.isInteger(n) || n < 1) {
+    console.error(`--threads: expected a positive integer, got ${process.argv[t + 1]}`);
+    process.exit(1);
+  }
+  process.env.RIBBIT_NUM_THREADS = String(n);
+}
+await import(new URL(`./${name}.ts`, dir).href);

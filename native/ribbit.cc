@@ -271,12 +271,45 @@ Napi::Array asArray(const Napi::Value& v, const std::string& where) {
 }
 
 c10::IValue toIValue(const Napi::Value& v, const ArgSpec& spec, const std::string& opName) {
-  const std::string where = opName + " argument '" + spec.name + "'";
-  if (v.IsUndefined() || v.IsNull()) {
-    if (v.IsUndefined() && spec.defaultValue.has_value()) return *spec.defaultValue;
+  const napi_valuetype type = v.Type();
+  if (type == napi_undefined || type == napi_null) {
+    if (type == napi_undefined && spec.defaultValue.has_value()) return *spec.defaultValue;
     if (spec.optional) return c10::IValue();
-    throw Napi::TypeError::New(v.Env(), where + " is required");
+    throw Napi::TypeError::New(v.Env(), opName + " argument '" + spec.name + "' is required");
   }
+  // Fast paths for the common argument kinds: no message strings are built unless a check fails below.
+  switch (spec.kind) {
+    case Kind::Tensor:
+      if (type == napi_external) {
+        auto ext = v.As<Napi::External<TensorBox>>();
+        if (ext.CheckTypeTag(&kTensorTag) && ext.Data()->tensor.defined()) return ext.Data()->tensor;
+      }
+      break;
+    case Kind::Int:
+      if (type == napi_number) {
+        double d = v.As<Napi::Number>().DoubleValue();
+        if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9007199254740992.0) return static_cast<int64_t>(d);
+      }
+      break;
+    case Kind::Float:
+      if (type == napi_number) return v.As<Napi::Number>().DoubleValue();
+      break;
+    case Kind::Bool:
+      if (type == napi_boolean) return v.As<Napi::Boolean>().Value();
+      break;
+    case Kind::Scalar:
+      if (type == napi_number) {
+        double d = v.As<Napi::Number>().DoubleValue();
+        if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9007199254740992.0) {
+          return c10::Scalar(static_cast<int64_t>(d));
+        }
+        return c10::Scalar(d);
+      }
+      break;
+    default:
+      break;
+  }
+  const std::string where = opName + " argument '" + spec.name + "'";
   switch (spec.kind) {
     case Kind::Tensor: return tensorOf(v, where.c_str());
     case Kind::Int: return toInt(v, where);
@@ -411,7 +444,9 @@ Napi::Value CallOp(const Napi::CallbackInfo& info) {
   const uint32_t given = jsArgs.Length();
   if (given > op.args.size()) {
     std::ostringstream s;
-    s << op.name << " takes " << op.args.size() << " arguments, got " << given;
+    s << op.name << " takes " << op.args.size() << " arguments, got " << given << " [inputs: ";
+    for (uint32_t i = 0; i < given; ++i) s << (i ? ", " : "") << describeValue(jsArgs.Get(i));
+    s << "]";
     throw Napi::TypeError::New(env, s.str());
   }
   torch::jit::Stack stack;
@@ -421,7 +456,9 @@ Napi::Value CallOp(const Napi::CallbackInfo& info) {
       stack.push_back(toIValue(i < given ? jsArgs.Get(i) : env.Undefined(), op.args[i], op.name));
     }
     op.handle.callBoxed(&stack);
-  } catch (const Napi::Error&) {
+  } catch (Napi::Error& e) {
+    // An argument that did not convert (wrong type, disposed tensor): add the whole call's description.
+    e.Value().Set("message", Napi::String::New(env, e.Message() + " [inputs: " + describeCall(op, jsArgs) + "]"));
     throw;
   } catch (const std::exception& e) {
     throw Napi::Error::New(env, op.name + " failed: " + firstLine(e.what()) + " [inputs: " +

@@ -42,9 +42,9 @@ function toNativeArg(a: unknown): unknown {
 
 function fromNative(v: unknown): unknown {
   if (v === null || typeof v !== 'object') return v;
-  if (native.isTensor(v)) return wrapHandle(v);
   if (Array.isArray(v)) return v.map(fromNative);
-  return v;
+  // callOp returns no objects but tensor handles and arrays: no native isTensor() call needed (per-op cost)
+  return wrapHandle(v as Handle);
 }
 
 /** A resolved ATen operator: call it with positional arguments in schema order (undefined = default). */

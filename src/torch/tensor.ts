@@ -27,7 +27,8 @@ export type Shape = readonly number[];
 export type NestedArray = number | boolean | NestedArray[];
 
 export class Tensor {
-  #handle: Handle | null;
+  /** Kept after dispose(): the native side then reports any use with the op's name and the inputs. */
+  #handle: Handle;
   #meta: (number | boolean)[] | null = null;
   /** Set by keep(): scopes never dispose this tensor. */
   kept = false;
@@ -38,9 +39,8 @@ export class Tensor {
     track(this);
   }
 
-  /** @internal The native handle (throws if disposed). */
+  /** @internal The native handle (the native side throws, naming the op, when it was disposed). */
   get [HANDLE](): Handle {
-    if (this.#handle === null) throw new Error('this tensor was disposed and cannot be used again');
     return this.#handle;
   }
 
@@ -92,15 +92,12 @@ export class Tensor {
   }
 
   get isDisposed(): boolean {
-    return this.#handle === null || native.isDisposed(this.#handle);
+    return native.isDisposed(this.#handle);
   }
 
   /** Releases the native memory now. Using the tensor afterwards throws. Safe to call twice. */
   dispose(): void {
-    if (this.#handle !== null) {
-      native.dispose(this.#handle);
-      this.#handle = null;
-    }
+    native.dispose(this.#handle);
   }
 
   // ----- autograd -------------------------------------------------------------------------------------------
@@ -218,7 +215,7 @@ export class Tensor {
   }
 
   toString(): string {
-    if (this.#handle === null) return 'Tensor(<disposed>)';
+    if (native.isDisposed(this.#handle)) return 'Tensor(<disposed>)';
     const shape = this.shape;
     const extra = `shape=[${shape.join(', ')}], dtype=${this.dtype}${this.device === 'cpu' ? '' : `, device=${this.device}`}${this.requiresGrad ? ', requiresGrad' : ''}`;
     if (this.numel > 64) return `Tensor(${extra})`;

@@ -23,6 +23,8 @@ export interface Command {
   examples: string[];
   /** Whether unknown `--x` options are allowed (passed on as `rest`, e.g. config overrides). */
   allowOverrides?: boolean;
+  /** More `--help` text that depends on the other arguments (e.g. the fields of the given config). */
+  extraHelp?(argv: string[]): string;
   run(args: ParsedArgs): Promise<number>;
 }
 

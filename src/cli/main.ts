@@ -42,6 +42,8 @@ export async function main(argv: string[]): Promise<number> {
     const cmd = await entry.load();
     if (rest.includes('--help') || rest.includes('-h')) {
       console.log(helpText(cmd));
+      const extra = cmd.extraHelp?.(rest);
+      if (extra) console.log(`\n${extra}`);
       return 0;
     }
     return await cmd.run(parseArgs(cmd, rest));

@@ -251,6 +251,9 @@ export const BaseTTSConfig = BaseTrainingConfig.extend(
     shuffle: f.bool(false, { help: 'shuffle the training samples' }),
     dropLast: f.bool(false, { help: 'drop the last incomplete batch' }),
     datasets: f.array(f.config(BaseDatasetConfig), [{}], { help: 'training datasets (merged)' }),
+    skipBadSamples: f.bool(false, {
+      help: 'train without samples whose metadata line is bad or whose audio is missing (each is reported) instead of stopping',
+    }),
     testSentences: f.array(f.string(), [], { help: 'sentences synthesised at test time' }),
     evalSplitMaxSize: f.int(null, { nullable: true, min: 0, help: 'cap on the eval split size' }),
     evalSplitSize: f.number(0.01, { min: 0, help: 'eval split: a fraction (< 1) or a sample count' }),

@@ -91,7 +91,8 @@ export interface TrainableModel extends TrainerCallbacks {
   evalStep(batch: Batch, criterion: Criterion, optimizerIdx?: number): StepResult;
   trainLog?(batch: Batch, outputs: Record<string, unknown>, logger: ModelLogger, step: number): void;
   evalLog?(batch: Batch, outputs: Record<string, unknown>, logger: ModelLogger, step: number): void;
-  testRun?(step: number): LogAssets;
+  /** Test-time synthesis after each epoch (from `testDelayEpochs` on); runs in eval mode. */
+  testRun?(step: number): LogAssets | Promise<LogAssets>;
   getOptimizer(): TrainerOptimizer | TrainerOptimizer[];
   getScheduler?(
     optimizer: TrainerOptimizer | TrainerOptimizer[],

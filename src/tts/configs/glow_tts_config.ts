@@ -1,182 +1,149 @@
 /**
- * Glow-TTS configuration: Coqui's `GlowTTSConfig` fields in camelCase, with Coqui's defaults.
- *
- * TODO(config): extend `BaseTTSConfig` from src/config once it lands; until then the training fields the
- * model reads (optimizer, scheduler, lr, ...) are declared here.
+ * Glow-TTS configuration: Coqui's `GlowTTSConfig` (TTS 0.22) in camelCase with Coqui's defaults and field
+ * order. The architecture fields (`GlowTTSArgs` in the guide's terms) sit directly in the config, as in
+ * Coqui; `encoderParams` is a nested config whose keys depend on `encoderType`.
  */
+import { BaseTTSConfig, type ConfigOf, defineConfig, f, registerConfig } from '../../config/index.ts';
 
-/** Encoder hyper-parameters; which keys matter depends on `encoderType`. */
-export interface GlowTTSEncoderParams {
-  kernelSize: number;
-  dropoutP?: number;
-  numLayers: number;
-  /** rel_pos_transformer only. */
-  numHeads?: number;
-  /** rel_pos_transformer only: feed-forward hidden channels. */
-  hiddenChannelsFfn?: number;
-  /** rel_pos_transformer only: relative attention window (null: plain dot-product attention). */
-  relAttnWindowSize?: number | null;
-  /** rel_pos_transformer only: band limit of attention (null: unlimited). */
-  inputLength?: number | null;
-  /** residual_conv_bn only. */
-  dilations?: number[];
-  /** residual_conv_bn only. */
-  numConvBlocks?: number;
-  /** residual_conv_bn only. */
-  numResBlocks?: number;
-}
+/** Text-encoder hyper-parameters; which keys matter depends on `encoderType` (null: the layer's default). */
+export const GlowTTSEncoderParams = defineConfig(
+  'GlowTTSEncoderParams',
+  {
+    kernelSize: f.int(3, { min: 1, help: 'convolution kernel size of the encoder layers' }),
+    dropoutP: f.number(0.1, { min: 0, max: 1, help: 'dropout probability inside the encoder' }),
+    numLayers: f.int(6, { min: 1, help: 'transformer layers (rel_pos_transformer, gated_conv)' }),
+    numHeads: f.int(2, { min: 1, help: 'attention heads (rel_pos_transformer)' }),
+    hiddenChannelsFfn: f.int(768, { min: 1, help: 'feed-forward channels (rel_pos_transformer)' }),
+    relAttnWindowSize: f.int(null, {
+      nullable: true,
+      min: 1,
+      help: 'relative attention window in tokens (rel_pos_transformer; null: plain attention)',
+    }),
+    inputLength: f.int(null, {
+      nullable: true,
+      min: 1,
+      help: 'band limit of attention in tokens (rel_pos_transformer; null: unlimited)',
+    }),
+    dilations: f.array(f.int(), null, { nullable: true, help: 'dilation per conv layer (residual_conv_bn)' }),
+    numConvBlocks: f.int(null, {
+      nullable: true,
+      min: 1,
+      help: 'conv blocks per residual block (residual_conv_bn)',
+    }),
+    numResBlocks: f.int(null, { nullable: true, min: 1, help: 'residual blocks (residual_conv_bn)' }),
+  },
+  { help: 'Glow-TTS text-encoder parameters' },
+);
+/** Text-encoder hyper-parameters. */
+export type GlowTTSEncoderParams = ConfigOf<typeof GlowTTSEncoderParams>;
 
-export type GlowTTSEncoderType =
-  | 'rel_pos_transformer'
-  | 'gated_conv'
-  | 'residual_conv_bn'
-  | 'time_depth_separable';
+export const GLOW_TTS_ENCODER_TYPES = [
+  'rel_pos_transformer',
+  'gated_conv',
+  'residual_conv_bn',
+  'time_depth_separable',
+] as const;
+export type GlowTTSEncoderType = (typeof GLOW_TTS_ENCODER_TYPES)[number];
 
-/** Model architecture and inference fields of `GlowTTSConfig`. */
-export interface GlowTTSArgs {
-  numChars: number;
-  encoderType: GlowTTSEncoderType;
-  encoderParams: GlowTTSEncoderParams;
-  useEncoderPrenet: boolean;
-  hiddenChannelsEnc: number;
-  hiddenChannelsDec: number;
-  hiddenChannelsDp: number;
-  dropoutPDp: number;
-  dropoutPDec: number;
-  /** Predict means only; log-scales are fixed to 0. */
-  meanOnly: boolean;
-  /** Mel channels. */
-  outChannels: number;
-  numFlowBlocksDec: number;
-  /** Std scale of the prior sample at inference (0: deterministic). */
-  inferenceNoiseScale: number;
-  kernelSizeDec: number;
-  dilationRate: number;
-  /** WaveNet layers per coupling block. */
-  numBlockLayers: number;
-  numSpeakers: number;
-  /** Conditioning channels (speaker embedding / d-vector size); set from the speaker fields. */
-  cInChannels: number;
-  /** Channel groups of InvConvNear. */
-  numSplits: number;
-  numSqueeze: number;
-  sigmoidScale: boolean;
-  dVectorDim: number;
-  /** Training steps that run ActNorm's data-dependent initialisation. */
-  dataDepInitSteps: number;
-  /** Duration multiplier at inference (> 1: slower speech). */
-  lengthScale: number;
-  useSpeakerEmbedding: boolean;
-  useDVectorFile: boolean;
-}
-
-/** The training fields the model itself reads. */
-export interface GlowTTSTrainingArgs {
-  optimizer: string;
-  optimizerParams: Record<string, unknown>;
-  lrScheduler: string | null;
-  lrSchedulerParams: Record<string, unknown>;
-  lr: number;
-  gradClip: number;
-  testSentences: string[];
-}
-
-export type GlowTTSConfig = GlowTTSArgs & GlowTTSTrainingArgs & { model: 'glow_tts' };
-
-/** Coqui's defaults (GlowTTSConfig in TTS 0.22). */
-export function glowTtsDefaults(): GlowTTSConfig {
-  return {
-    model: 'glow_tts',
-    numChars: 0,
-    encoderType: 'rel_pos_transformer',
-    encoderParams: {
-      kernelSize: 3,
-      dropoutP: 0.1,
-      numLayers: 6,
-      numHeads: 2,
-      hiddenChannelsFfn: 768,
-      inputLength: null,
+/** The Glow-TTS run config: `BaseTTSConfig` plus the model's architecture, inference and training fields. */
+export const GlowTTSConfig = registerConfig(
+  BaseTTSConfig.extend(
+    'GlowTTSConfig',
+    {
+      model: f.literal('glow_tts'),
+      // ----- architecture (Coqui's GlowTTS args)
+      numChars: f.int(null, {
+        nullable: true,
+        min: 1,
+        help: 'vocabulary size (null: taken from the tokenizer when the model is built)',
+      }),
+      encoderType: f.enum(GLOW_TTS_ENCODER_TYPES, 'rel_pos_transformer', { help: 'text-encoder type' }),
+      encoderParams: f.config(GlowTTSEncoderParams, undefined, { help: 'text-encoder parameters' }),
+      useEncoderPrenet: f.bool(true, { help: 'conv prenet before the encoder layers' }),
+      hiddenChannelsEnc: f.int(192, { min: 1, help: 'text-encoder channels' }),
+      hiddenChannelsDec: f.int(192, { min: 1, help: 'flow-decoder WaveNet channels' }),
+      hiddenChannelsDp: f.int(256, { min: 1, help: 'duration-predictor channels' }),
+      dropoutPDp: f.number(0.1, { min: 0, max: 1, help: 'duration-predictor dropout' }),
+      dropoutPDec: f.number(0.05, { min: 0, max: 1, help: 'flow-decoder dropout' }),
+      meanOnly: f.bool(true, { help: 'predict prior means only (log-scales fixed to 0)' }),
+      outChannels: f.int(80, { min: 1, help: 'mel channels (= audio.numMels)' }),
+      numFlowBlocksDec: f.int(12, { min: 1, help: 'flow blocks (ActNorm + InvConvNear + coupling)' }),
+      inferenceNoiseScale: f.number(0.0, { min: 0, help: 'std multiplier of the prior sample at inference' }),
+      kernelSizeDec: f.int(5, { min: 1, help: 'WaveNet kernel size in the coupling layers' }),
+      dilationRate: f.int(1, { min: 1, help: 'WaveNet dilation growth per layer' }),
+      numBlockLayers: f.int(4, { min: 1, help: 'WaveNet layers per coupling block' }),
+      numSpeakers: f.int(0, { min: 0, help: 'speakers of the speaker-embedding table' }),
+      cInChannels: f.int(0, { min: 0, help: 'conditioning channels (set from the speaker fields)' }),
+      numSplits: f.int(4, { min: 1, help: 'channel groups of InvConvNear' }),
+      numSqueeze: f.int(2, { min: 1, help: 'frames folded into channels by squeeze' }),
+      sigmoidScale: f.bool(false, { help: 'sigmoid instead of exp for the coupling scale' }),
+      dVectorDim: f.union([f.int(), f.bool()], 0, { help: 'd-vector size (0: 512 when d-vectors are used)' }),
+      dataDepInitSteps: f.int(10, {
+        min: 0,
+        help: 'first training steps that re-initialise ActNorm from data',
+      }),
+      styleWavForTest: f.string(null, { nullable: true, help: 'unused by Glow-TTS (Coqui field)' }),
+      lengthScale: f.number(1.0, { min: 0, help: 'duration multiplier at inference (> 1: slower speech)' }),
+      useSpeakerEmbedding: f.bool(false, { help: 'learn a speaker-embedding table (numSpeakers)' }),
+      speakersFile: f.string(null, { nullable: true, help: 'speaker names file for multi-speaker training' }),
+      useDVectorFile: f.bool(false, { help: 'condition on external d-vectors' }),
+      dVectorFile: f.union([f.string(), f.bool()], false, {
+        nullable: true,
+        help: 'file with the d-vector of every sample',
+      }),
+      // ----- training (Coqui's GlowTTSConfig overrides of BaseTTSConfig)
+      minSeqLen: f.int(3, { min: 0, help: 'legacy Coqui field (use minTextLen)' }),
+      maxSeqLen: f.int(500, { min: 1, help: 'legacy Coqui field (use maxTextLen)' }),
+      r: f.int(1, { min: 1, max: 1, help: 'reduction factor (always 1 for Glow-TTS)' }),
+      optimizer: f.union([f.string(), f.array(f.string())], 'RAdam', {
+        nullable: true,
+        help: 'optimizer name',
+      }),
+      optimizerParams: f.union(
+        [f.record(), f.array(f.record())],
+        { betas: [0.9, 0.998], weight_decay: 1e-6 },
+        { nullable: true, help: 'optimizer keyword arguments (Coqui names)' },
+      ),
+      lrScheduler: f.union([f.string(), f.array(f.string())], 'NoamLR', {
+        nullable: true,
+        help: 'LR scheduler name ("": none)',
+      }),
+      lrSchedulerParams: f.record({ warmup_steps: 4000 }, { nullable: true, help: 'LR scheduler arguments' }),
+      gradClip: f.union([f.number(), f.array(f.number())], 5.0, {
+        nullable: true,
+        help: 'gradient norm clip (<= 0: off)',
+      }),
+      lr: f.union([f.number(), f.array(f.number())], 1e-3, { help: 'learning rate' }),
+      testSentences: f.array(
+        f.string(),
+        [
+          'It took me quite a long time to develop a voice, and now that I have it I am not going to be silent.',
+          'Be a voice, not an echo.',
+          "I'm sorry Dave. I'm afraid I can't do that.",
+          "This cake is great. It's so delicious and moist.",
+          'Prior to November 22, 1963.',
+        ],
+        { help: 'sentences synthesised at test time' },
+      ),
     },
-    useEncoderPrenet: true,
-    hiddenChannelsEnc: 192,
-    hiddenChannelsDec: 192,
-    hiddenChannelsDp: 256,
-    dropoutPDp: 0.1,
-    dropoutPDec: 0.05,
-    meanOnly: true,
-    outChannels: 80,
-    numFlowBlocksDec: 12,
-    inferenceNoiseScale: 0.0,
-    kernelSizeDec: 5,
-    dilationRate: 1,
-    numBlockLayers: 4,
-    numSpeakers: 0,
-    cInChannels: 0,
-    numSplits: 4,
-    numSqueeze: 2,
-    sigmoidScale: false,
-    dVectorDim: 0,
-    dataDepInitSteps: 10,
-    lengthScale: 1.0,
-    useSpeakerEmbedding: false,
-    useDVectorFile: false,
-    optimizer: 'RAdam',
-    optimizerParams: { betas: [0.9, 0.998], weight_decay: 1e-6 },
-    lrScheduler: 'NoamLR',
-    lrSchedulerParams: { warmup_steps: 4000 },
-    lr: 1e-3,
-    gradClip: 5.0,
-    testSentences: [
-      'It took me quite a long time to develop a voice, and now that I have it I am not going to be silent.',
-      'Be a voice, not an echo.',
-      "I'm sorry Dave. I'm afraid I can't do that.",
-      "This cake is great. It's so delicious and moist.",
-      'Prior to November 22, 1963.',
-    ],
-  };
-}
-
-/** A config from defaults plus overrides. */
-export function glowTtsConfig(overrides: Partial<GlowTTSConfig> = {}): GlowTTSConfig {
-  const base = glowTtsDefaults();
-  return {
-    ...base,
-    ...overrides,
-    encoderParams: { ...base.encoderParams, ...(overrides.encoderParams ?? {}) },
-  };
-}
-
-function camel(key: string): string {
-  return key.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
-}
-
-/**
- * Reads a Coqui `config.json` (snake_case, as Coqpit writes it) into a GlowTTSConfig. Unknown fields are
- * ignored; `encoder_params` keys are converted too. Optimizer/scheduler params keep Coqui's names.
- */
-export function glowTtsConfigFromCoqui(json: Record<string, unknown>): GlowTTSConfig {
-  const base = glowTtsDefaults();
-  const known = new Set(Object.keys(base));
-  const out: Record<string, unknown> = { ...base };
-  for (const [k, v] of Object.entries(json)) {
-    const key = camel(k);
-    if (!known.has(key) || v === undefined) continue;
-    if (key === 'encoderParams' && v !== null && typeof v === 'object') {
-      const params: Record<string, unknown> = {};
-      for (const [pk, pv] of Object.entries(v as Record<string, unknown>)) params[camel(pk)] = pv;
-      out[key] = params;
-    } else {
-      out[key] = v;
-    }
-  }
-  if (out.model !== 'glow_tts') out.model = 'glow_tts';
-  return out as unknown as GlowTTSConfig;
-}
-
-/** Parses JSON as Python's json module writes it (bare `Infinity`, `-Infinity`, `NaN` allowed). */
-export function parsePythonJson(text: string): Record<string, unknown> {
-  const quoted = text.replace(/([:[,]\s*)(-?Infinity|NaN)(?=\s*[,\]}])/g, '$1"\\u0000$2"');
-  return JSON.parse(quoted, (_key, value) =>
-    typeof value === 'string' && value.startsWith('\u0000') ? Number(value.slice(1)) : value,
-  );
-}
+    {
+      help: 'Glow-TTS (Kim et al. 2020): flow decoder, monotonic alignment search',
+      check(cfg, report) {
+        if (cfg.outChannels !== cfg.audio.numMels) {
+          report('outChannels', `expected audio.numMels (${cfg.audio.numMels}), got ${cfg.outChannels}`);
+        }
+        if (cfg.useSpeakerEmbedding && cfg.numSpeakers < 1) {
+          report('numSpeakers', 'expected at least 1 with useSpeakerEmbedding');
+        }
+        if ((cfg.outChannels * cfg.numSqueeze) % cfg.numSplits !== 0) {
+          report(
+            'numSplits',
+            `expected a divisor of outChannels * numSqueeze (${cfg.outChannels * cfg.numSqueeze})`,
+          );
+        }
+      },
+    },
+  ),
+);
+/** The Glow-TTS run config. */
+export type GlowTTSConfig = ConfigOf<typeof GlowTTSConfig>;

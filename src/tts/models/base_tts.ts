@@ -1,8 +1,15 @@
 /**
- * Common parts of the TTS models the Trainer drives: optimizer and scheduler from the config's names,
- * batch formatting, data loading hooks. Model-specific logic lives in the model files.
+ * What every TTS model shares (Coqui's `BaseTTS`): the tokenizer and audio processor built from the config,
+ * the optimizer and scheduler named by the config, batch formatting, and the data loader the Trainer asks
+ * for. Model-specific logic (forward, inference, losses, logs) lives in the model files.
  */
+import { AudioProcessor } from '../../audio/processor.js';
+import type { BaseTTSConfig } from '../../config/index.js';
+import { TTSDataset } from '../../data/dataset.js';
+import { type LoadedSamples, loadTtsSamples } from '../../data/samples.js';
+import { TTSTokenizer } from '../../text/tokenizer.js';
 import type { Tensor } from '../../torch/index.js';
+import * as torch from '../../torch/index.js';
 import { Module } from '../../torch/nn/index.js';
 import { createOptimizer, createScheduler } from '../../torch/optim/index.js';
 import type {
@@ -16,15 +23,6 @@ import type {
   TrainerOptimizer,
   TrainerScheduler,
 } from '../../trainer/api.js';
-
-/** The config fields every TTS model reads for training. */
-export interface BaseTTSTrainingFields {
-  optimizer: string;
-  optimizerParams: Record<string, unknown>;
-  lrScheduler: string | null;
-  lrSchedulerParams: Record<string, unknown>;
-  lr: number;
-}
 
 /** A batch in the names TTS models use (what `formatBatch` returns). */
 export interface TTSBatch extends Batch {
@@ -42,9 +40,96 @@ export interface TTSBatch extends Batch {
   dVectors: Tensor | null;
 }
 
-export abstract class BaseTTS extends Module implements TrainableModel {
-  constructor(readonly config: BaseTTSTrainingFields) {
+/** Inputs of `inference` besides the tokens that every TTS model accepts (models may take more). */
+export interface InferenceAux {
+  /** `[B]` int64 valid tokens per item (default: all). */
+  xLengths?: Tensor | null;
+  /** Duration multiplier (> 1: slower); default: the model's config. */
+  lengthScale?: number;
+  /** Prior noise multiplier; default: the model's config. */
+  noiseScale?: number;
+  /** Speaker index of a multi-speaker model. */
+  speakerId?: number | null;
+}
+
+/** A 2-D tensor `[H, W]` as a dashboard figure. */
+export function figureOf(t: Tensor): { data: Float32Array; height: number; width: number } {
+  return { data: t.contiguous().float().toFloat32Array(), height: t.size(0), width: t.size(1) };
+}
+
+/** Parts a model can be given instead of building them from its config. */
+export interface TTSModelParts {
+  tokenizer?: TTSTokenizer;
+  audioProcessor?: AudioProcessor;
+  /** Where data-loader messages go (default: stdout). */
+  log?: (line: string) => void;
+}
+
+/** The first value of a per-optimizer list, or the value itself. */
+function first<T>(v: T | T[]): T {
+  return Array.isArray(v) ? (v[0] as T) : v;
+}
+
+/**
+ * The tokenizer of a config, and the config completed with what the tokenizer decided: the vocabulary
+ * (`characters`, so that config.json alone rebuilds the tokenizer) and `numChars` when the model has it.
+ */
+export function resolveTextConfig<C extends BaseTTSConfig>(
+  config: C,
+  tokenizer?: TTSTokenizer,
+): { config: C; tokenizer: TTSTokenizer } {
+  const tok =
+    tokenizer ??
+    TTSTokenizer.fromConfig(
+      config,
+      config.phonemeCachePath ? { phonemeCacheDir: config.phonemeCachePath } : {},
+    );
+  const out: C = { ...config };
+  if (!out.characters) {
+    const chars = tok.characters.toConfig();
+    out.characters = {
+      charactersClass: chars.charactersClass ?? null,
+      vocabDict: null,
+      pad: chars.pad ?? null,
+      eos: chars.eos ?? null,
+      bos: chars.bos ?? null,
+      blank: chars.blank ?? null,
+      characters:
+        typeof chars.characters === 'string' ? chars.characters : (chars.characters?.join('') ?? null),
+      punctuations:
+        typeof chars.punctuations === 'string' ? chars.punctuations : (chars.punctuations?.join('') ?? null),
+      phonemes: null,
+      isUnique: chars.isUnique ?? true,
+      isSorted: chars.isSorted ?? true,
+    };
+  }
+  const withChars = out as C & { numChars?: number | null };
+  if ('numChars' in withChars && (withChars.numChars === null || withChars.numChars === undefined)) {
+    withChars.numChars = tok.characters.numChars;
+  }
+  return { config: out, tokenizer: tok };
+}
+
+export abstract class BaseTTS<C extends BaseTTSConfig = BaseTTSConfig>
+  extends Module
+  implements TrainableModel
+{
+  /** The run config, completed with the vocabulary and `numChars` (it is what gets saved). */
+  readonly config: C;
+  /** Text -> token ids as this model was trained. */
+  readonly tokenizer: TTSTokenizer;
+  /** Waveform <-> features with the config's audio settings. */
+  readonly ap: AudioProcessor;
+  readonly #log: (line: string) => void;
+  #samples: LoadedSamples | null = null;
+
+  constructor(config: C, parts: TTSModelParts = {}) {
     super();
+    const resolved = resolveTextConfig(config, parts.tokenizer);
+    this.config = resolved.config;
+    this.tokenizer = resolved.tokenizer;
+    this.ap = parts.audioProcessor ?? new AudioProcessor(config.audio);
+    this.#log = parts.log ?? ((line) => console.log(line));
   }
 
   /**
@@ -77,27 +162,98 @@ export abstract class BaseTTS extends Module implements TrainableModel {
   abstract evalStep(batch: Batch, criterion: Criterion, optimizerIdx?: number): StepResult;
   abstract getCriterion(): Criterion;
 
+  /**
+   * Mels for token ids `[B, T_en]` int64: `modelOutputs` `[B, T_de, C]`, normalised as `config.audio` says.
+   * The Synthesizer and `testRun` call it in eval mode.
+   */
+  abstract inference(x: Tensor, aux?: InferenceAux): { modelOutputs: Tensor };
+
   trainLog?(batch: Batch, outputs: Record<string, unknown>, logger: ModelLogger, step: number): void;
   evalLog?(batch: Batch, outputs: Record<string, unknown>, logger: ModelLogger, step: number): void;
-  testRun?(step: number): LogAssets;
+
+  /** Waveform `[T]` in [-1, 1] of a mel `[T_de, C]` (Griffin-Lim with the config's audio settings). */
+  melToWav(mel: Tensor): Float32Array {
+    return torch.noGrad(() =>
+      torch.tidy(() => this.ap.invMelspectrogram(mel.transpose(0, 1)).toFloat32Array()),
+    );
+  }
+
+  /**
+   * Synthesises `config.testSentences` (the Trainer calls it after each epoch): per sentence a Griffin-Lim
+   * waveform and the predicted mel as a figure (`[C, T_de]`, channels as rows).
+   */
+  async testRun(_step: number): Promise<LogAssets> {
+    const audios: Record<string, Float32Array> = {};
+    const figures: NonNullable<LogAssets['figures']> = {};
+    for (const [i, text] of this.config.testSentences.entries()) {
+      const ids = await this.tokenizer.textToIds(text);
+      if (ids.length === 0) continue;
+      torch.noGrad(() =>
+        torch.tidy(() => {
+          const mel = this.inference(torch.tensor([ids], { dtype: 'int64' })).modelOutputs.select(0, 0);
+          figures[`${i}-prediction`] = figureOf(mel.transpose(0, 1));
+          audios[`${i}-audio`] = this.melToWav(mel);
+        }),
+      );
+    }
+    return { audios, figures, sampleRate: this.ap.sampleRate };
+  }
 
   /** The optimizer named by `config.optimizer` with `config.optimizerParams` over every parameter. */
   getOptimizer(): TrainerOptimizer {
-    return createOptimizer(this.config.optimizer, this.parameters(), {
-      lr: this.config.lr,
-      ...this.config.optimizerParams,
-    }) as TrainerOptimizer;
+    const name = first(this.config.optimizer ?? 'radam');
+    const params = first(this.config.optimizerParams ?? {}) ?? {};
+    return createOptimizer(name, this.parameters(), { ...params, lr: this.getLr() }) as TrainerOptimizer;
+  }
+
+  /** The initial learning rate (the first one when the config lists one per optimizer). */
+  getLr(): number {
+    return first(this.config.lr);
   }
 
   /** The scheduler named by `config.lrScheduler` (null when none). */
   getScheduler(optimizer: TrainerOptimizer | TrainerOptimizer[]): TrainerScheduler | null {
-    if (!this.config.lrScheduler) return null;
+    const name = this.config.lrScheduler ? first(this.config.lrScheduler) : '';
+    if (!name) return null;
     const opt = Array.isArray(optimizer) ? optimizer[0] : optimizer;
-    return createScheduler(this.config.lrScheduler, opt, this.config.lrSchedulerParams) as TrainerScheduler;
+    return createScheduler(name, opt, this.config.lrSchedulerParams ?? {}) as TrainerScheduler;
   }
 
-  /** Data loading is wired by the recipes / CLI. */
-  getDataLoader(_options: { isEval: boolean; batchSize: number; seed: number }): Promise<BatchSource> {
-    return Promise.reject(new Error(`${this.constructor.name}.getDataLoader: not wired yet`));
+  /** The train and eval samples of `config.datasets` (loaded once, split with `evalSplitSize`). */
+  loadSamples(): LoadedSamples {
+    if (!this.#samples) {
+      const c = this.config;
+      this.#samples = loadTtsSamples(c.datasets, {
+        evalSplit: c.runEval,
+        evalSplitSize: c.evalSplitSize,
+        evalSplitMaxSize: c.evalSplitMaxSize,
+        skipMissing: c.skipBadSamples,
+        onProblem: (p) => this.#log(` ! ${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`),
+      });
+    }
+    return this.#samples;
+  }
+
+  /** A length-sorted, prefetching batch source over the train or eval samples (token ids and mels). */
+  async getDataLoader(options: { isEval: boolean; batchSize: number; seed: number }): Promise<BatchSource> {
+    const c = this.config;
+    const samples = this.loadSamples();
+    const dataset = new TTSDataset({
+      samples: options.isEval ? samples.eval : samples.train,
+      tokenizer: this.tokenizer,
+      audio: this.ap,
+      batchSize: options.batchSize,
+      batchGroupSize: c.batchGroupSize,
+      minTextLen: c.minTextLen,
+      maxTextLen: c.maxTextLen,
+      minAudioLen: c.minAudioLen,
+      maxAudioLen: c.maxAudioLen,
+      shuffle: !options.isEval,
+      dropLast: !options.isEval && c.dropLast,
+      seed: options.seed,
+      log: this.#log,
+    });
+    await dataset.prepare();
+    return dataset;
   }
 }

@@ -22,7 +22,7 @@ import { Decoder } from '../layers/glow_tts/decoder.js';
 import { Encoder, type EncoderOutput } from '../layers/glow_tts/encoder.js';
 import { GlowTTSLoss, type GlowTTSLossDict } from '../layers/losses.js';
 import { generatePath, maximumPath, sequenceMask } from '../utils/helpers.js';
-import { BaseTTS, type TTSBatch } from './base_tts.js';
+import { BaseTTS, figureOf, type TTSBatch, type TTSModelParts } from './base_tts.js';
 
 /** Speaker conditioning inputs. */
 export interface GlowTTSAuxInput {
@@ -30,6 +30,18 @@ export interface GlowTTSAuxInput {
   speakerIds?: Tensor | null;
   /** External speaker embeddings `[B, D]` (d-vectors). */
   dVectors?: Tensor | null;
+}
+
+/** Inputs of {@link GlowTTS.inference} besides the tokens (the Synthesizer's `SynthesisAux` fits). */
+export interface GlowTTSInferenceAux extends GlowTTSAuxInput {
+  /** `[B]` int64 valid tokens per item (default: all). */
+  xLengths?: Tensor | null;
+  /** Duration multiplier (default `config.lengthScale`). */
+  lengthScale?: number;
+  /** Prior noise multiplier (default `config.inferenceNoiseScale`). */
+  noiseScale?: number;
+  /** One speaker index for the whole batch (instead of `speakerIds`). */
+  speakerId?: number | null;
 }
 
 /** Debug hooks into a forward pass; tensors are only valid during the call unless cloned and kept. */
@@ -77,8 +89,7 @@ export interface GlowTTSInferenceOutput {
   yLengths: Tensor;
 }
 
-export class GlowTTS extends BaseTTS {
-  declare readonly config: GlowTTSConfig;
+export class GlowTTS extends BaseTTS<GlowTTSConfig> {
   readonly encoder: Encoder;
   readonly decoder: Decoder;
   /** Speaker embedding table `[numSpeakers, hiddenChannelsEnc]` when `useSpeakerEmbedding`. */
@@ -88,11 +99,13 @@ export class GlowTTS extends BaseTTS {
   /** Whether the next training step runs ActNorm's data-dependent initialisation. */
   runDataDepInit: boolean;
 
-  constructor(config: GlowTTSConfig) {
-    super(config);
+  constructor(runConfig: GlowTTSConfig, parts: TTSModelParts = {}) {
+    super(runConfig, parts);
+    const config = this.config;
+    const numChars = config.numChars as number; // set by BaseTTS from the tokenizer when null
     // multi-speaker: embedding table or external d-vectors set the conditioning width
     let speakerDim = 0;
-    if (config.useSpeakerEmbedding || config.useDVectorFile) speakerDim = config.dVectorDim || 512;
+    if (config.useSpeakerEmbedding || config.useDVectorFile) speakerDim = Number(config.dVectorDim) || 512;
     if (config.useSpeakerEmbedding && !config.useDVectorFile) {
       speakerDim = config.hiddenChannelsEnc;
       this.embG = this.registerModule('emb_g', new Embedding(config.numSpeakers, config.hiddenChannelsEnc));
@@ -103,7 +116,7 @@ export class GlowTTS extends BaseTTS {
     this.encoder = this.registerModule(
       'encoder',
       new Encoder(
-        config.numChars,
+        numChars,
         config.outChannels,
         config.hiddenChannelsEnc,
         config.hiddenChannelsDp,
@@ -212,20 +225,23 @@ export class GlowTTS extends BaseTTS {
    * Synthesises mels for tokens `[B, T_en]` (int64). Durations: ceil((exp(logw) - 1) * lengthScale), at
    * least 1 frame; z = mu + exp(logs) * eps * inferenceNoiseScale.
    */
-  inference(
-    x: Tensor,
-    aux: GlowTTSAuxInput & { xLengths?: Tensor | null } = {},
-    hooks: GlowTTSHooks = {},
-  ): GlowTTSInferenceOutput {
+  inference(x: Tensor, aux: GlowTTSInferenceAux = {}, hooks: GlowTTSHooks = {}): GlowTTSInferenceOutput {
     return torch.noGrad(() =>
       torch.tidy(() => {
         const xLengths =
           aux.xLengths ?? torch.full([x.size(0)], x.size(1), { dtype: 'int64', device: x.device });
-        const g = this.speakerEmbedding(aux);
+        const lengthScale = aux.lengthScale ?? this.config.lengthScale;
+        const noise = aux.noiseScale ?? this.config.inferenceNoiseScale;
+        const speakerIds =
+          aux.speakerIds ??
+          (aux.speakerId !== undefined && aux.speakerId !== null
+            ? torch.tensor([aux.speakerId], { dtype: 'int64', device: x.device })
+            : null);
+        const g = this.speakerEmbedding({ speakerIds, dVectors: aux.dVectors ?? null });
         const enc = this.encoder.forward(x, xLengths, g);
         hooks.onEncoder?.(enc);
         const { xM: oMean, xLogs: oLogScale, logw: oDurLog, xMask } = enc;
-        const w = oDurLog.exp().sub(1).mul(xMask).mul(this.config.lengthScale);
+        const w = oDurLog.exp().sub(1).mul(xMask).mul(lengthScale);
         const wCeil = w.ceil().clampMin(1); // [B, 1, T_en]
         // As in Coqui, the mask length also counts one frame per padded token (clampMin above); those frames
         // hold z = 0. The returned yLengths are the frames the alignment actually covers.
@@ -235,7 +251,6 @@ export class GlowTTS extends BaseTTS {
         const attnMask = xMask.unsqueeze(-1).mul(yMask.unsqueeze(2));
         const attn = generatePath(wCeil.squeeze(1), attnMask.squeeze(1)).unsqueeze(1);
         const { yMean, yLogScale, oAttnDur } = expandPrior(attn, oMean, oLogScale, xMask);
-        const noise = this.config.inferenceNoiseScale;
         const zPrior =
           noise === 0 ? yMean : yMean.add(yLogScale.exp().mul(torch.randnLike(yMean)).mul(noise));
         const z = zPrior.mul(yMask);
@@ -348,11 +363,7 @@ export class GlowTTS extends BaseTTS {
       });
       if (wasTraining) this.train();
       const melLen = b.melLengths.select(0, 0).item();
-      const figure = (t: Tensor) => ({
-        data: t.contiguous().toFloat32Array(),
-        height: t.size(0),
-        width: t.size(1),
-      });
+      const figure = figureOf;
       const figures: Record<string, { data: Float32Array; height: number; width: number }> = {
         prediction: figure(pred.modelOutputs.select(0, 0).transpose(0, 1)),
         ground_truth: figure(b.melInput.select(0, 0).slice(0, 0, melLen).transpose(0, 1)),
@@ -372,6 +383,11 @@ export class GlowTTS extends BaseTTS {
   ): void {
     const figures = this.createLogs(batch, outputs);
     for (const [name, fig] of Object.entries(figures)) logger.figure(`${prefix}/${name}`, fig, step);
+    // the predicted mel through Griffin-Lim ([C, T] figure rows are channels)
+    const pred = figures.prediction;
+    const mel = torch.tensor(pred.data, { shape: [pred.height, pred.width] });
+    logger.audio(`${prefix}/audio`, this.melToWav(mel.transpose(0, 1)), this.ap.sampleRate, step);
+    mel.dispose();
   }
 }
 

@@ -126,8 +126,8 @@ export class Encoder extends Module {
       case 'residual_conv_bn':
         if (this.usePrenet) this.prenet = this.registerModule('prenet', new ConvReluPrenet(h));
         this.encoder = new ResidualConv1dBNBlock(h, h, h, p.kernelSize, p.dilations ?? [], {
-          numResBlocks: p.numResBlocks,
-          numConvBlocks: p.numConvBlocks,
+          numResBlocks: p.numResBlocks ?? undefined,
+          numConvBlocks: p.numConvBlocks ?? undefined,
         });
         this.postnet = this.registerModule('postnet', new ConvBNPostnet(h));
         break;

@@ -1,0 +1,112 @@
+/**
+ * `ribbit train`: trains the model a config describes with the generic Trainer.
+ *
+ *   ribbit train --config-path C [--<field> value ...]      a new run in outputPath/<runName>-<date>/
+ *   ribbit train --continue-path RUN [--<field> value ...]  resumes RUN exactly (its config.json is used)
+ *   ribbit train --config-path C --restore-path CKPT        a new run starting from CKPT's weights
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  applyOverrides,
+  type ConfigClass,
+  configClassFor,
+  formatConfigHelp,
+  loadConfig,
+  readJsonFile,
+} from '../config/index.ts';
+import { setNumThreads } from '../torch/index.ts';
+import { Trainer, type TrainerSettings } from '../trainer/trainer.ts';
+import { createModel, registeredModelNames } from '../tts/models/index.ts';
+import type { Command } from './command.js';
+import { UsageError } from './command.js';
+
+/** Loads the run config: the given file (or the run folder's config.json), then the overrides. */
+export function loadRunConfig(options: {
+  configPath?: string;
+  continuePath?: string;
+  overrides?: readonly string[];
+}): Record<string, unknown> {
+  let path = options.configPath;
+  if (!path && options.continuePath) path = join(options.continuePath, 'config.json');
+  if (!path) throw new UsageError('--config-path PATH is required (or --continue-path RUN_FOLDER)');
+  if (!existsSync(path)) throw new UsageError(`config not found: ${path}`);
+  const config = loadConfig(path) as Record<string, unknown>;
+  if (!options.overrides?.length) return config;
+  const { config: overridden, rest } = applyOverrides(config, options.overrides);
+  if (rest.length) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
+  return overridden as Record<string, unknown>;
+}
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'Train a model from a config (resume with --continue-path, fine-tune with --restore-path).',
+  usage:
+    'ribbit train --config-path CONFIG.json [--continue-path RUN] [--restore-path CKPT] [--<field> VALUE ...]',
+  description:
+    'The config\'s "model" field picks the model (registered: ' +
+    `${registeredModelNames().join(', ')}). Any config field can be overridden: --batchSize=16,\n` +
+    "--audio.sampleRate 16000, --datasets.0.path=data/demo, or Coqui's --coqpit.batch_size 16.\n" +
+    'A run folder outputPath/<runName>-<date>/ receives config.json, the log, TensorBoard events and checkpoints.\n' +
+    'Ctrl-C saves a checkpoint and exits; --continue-path resumes it with the same results as an unbroken run.\n' +
+    'With --config-path, --help also lists every field of that config.',
+  options: [
+    { name: 'config-path', type: 'string', arg: 'PATH', help: 'Run config JSON (ribbit or Coqui format).' },
+    {
+      name: 'continue-path',
+      type: 'string',
+      arg: 'RUN',
+      help: 'Resume this run folder from its newest checkpoint (model, optimizer, scheduler, step, RNG).',
+    },
+    {
+      name: 'restore-path',
+      type: 'string',
+      arg: 'CKPT',
+      help: 'Start a new run from these weights (mismatching tensors are skipped and reported).',
+    },
+    {
+      name: 'threads',
+      type: 'number',
+      arg: 'N',
+      help: 'CPU threads of the tensor engine (default: all cores).',
+    },
+    { name: 'quiet', type: 'boolean', help: 'No terminal output (the run log file is still written).' },
+  ],
+  allowOverrides: true,
+  examples: [
+    'ribbit train --config-path recipes/demo/glow_tts.json --datasets.0.path=data/demo',
+    'ribbit train --config-path config.json --batchSize=16 --epochs=100 --outputPath=runs',
+    'ribbit train --continue-path runs/glow_tts-2026-11-24_101500',
+    'ribbit train --config-path config.json --restore-path runs/old/best_model_9000.safetensors',
+  ],
+  extraHelp(argv) {
+    const i = argv.findIndex((a) => a === '--config-path' || a.startsWith('--config-path='));
+    if (i < 0) return '';
+    const path = argv[i].includes('=') ? argv[i].slice(argv[i].indexOf('=') + 1) : argv[i + 1];
+    if (!path || !existsSync(path)) return '';
+    const cls = configClassFor(readJsonFile(path)) as ConfigClass;
+    return `Fields of ${cls.name} (override with --<field> VALUE):\n${formatConfigHelp(cls)}`;
+  },
+  async run(args) {
+    const o = args.options;
+    if (typeof o.threads === 'number') setNumThreads(o.threads);
+    if (args.positionals.length) throw new UsageError(`unexpected arguments: ${args.positionals.join(' ')}`);
+    const continuePath = typeof o.continuePath === 'string' ? o.continuePath : undefined;
+    const config = loadRunConfig({
+      configPath: typeof o.configPath === 'string' ? o.configPath : undefined,
+      continuePath,
+      overrides: args.rest,
+    });
+    const model = createModel(config);
+    const trainer = new Trainer({
+      config: model.config as unknown as TrainerSettings & Record<string, unknown>,
+      model,
+      continuePath,
+      restorePath: typeof o.restorePath === 'string' ? o.restorePath : undefined,
+      quiet: o.quiet === true,
+    });
+    await trainer.fit();
+    console.log(` > Run folder: ${trainer.runPath}`);
+    return 0;
+  },
+};

@@ -3,8 +3,8 @@
  * on the tensor engine from the wavs (and kept in memory after the first epoch when `cacheMels`), length
  * filters, length-sorted bucketing and padding collate into `[B, T, C]` batches.
  */
-import { readFile } from 'node:fs/promises';
-import { resample } from '../audio/resample.js';
+import { open, readFile } from 'node:fs/promises';
+import { resample, resampledLength } from '../audio/resample.js';
 import { readWav } from '../audio/wav.js';
 import type { TTSTokenizer } from '../text/index.js';
 import * as torch from '../torch/index.js';
@@ -12,11 +12,16 @@ import type { Batch, BatchSource } from '../trainer/api.js';
 import type { Sample } from './formatters.js';
 import { epochSeed, SeededRandom } from './random.js';
 
-/** What the dataset needs from an audio processor. */
+/** What the dataset needs from an audio processor (`AudioProcessor` implements it). */
 export interface MelExtractor {
   readonly sampleRate: number;
   /** wav [T] in [-1, 1] -> mel [C, frames]. */
   melspectrogram(wav: torch.Tensor): torch.Tensor;
+  /**
+   * What Coqui's `load_wav` does after reading (silence trimming, peak/RMS normalisation as configured):
+   * wav [T] -> [T']. Applied before the mel when present.
+   */
+  prepareWav?(wav: torch.Tensor): torch.Tensor;
 }
 
 export interface TTSDatasetOptions {
@@ -24,11 +29,15 @@ export interface TTSDatasetOptions {
   tokenizer: TTSTokenizer;
   audio: MelExtractor;
   batchSize: number;
-  /** Samples are sorted by length and shuffled within groups of batchGroupSize * batchSize (0: global shuffle). */
+  /**
+   * Samples are sorted by audio length and, when shuffling, shuffled within consecutive groups of
+   * batchGroupSize * batchSize samples each epoch (bucketing: batches of similar lengths that differ from epoch
+   * to epoch). 0: no bucketing (batches are consecutive runs of the sorted order; only their order is shuffled).
+   */
   batchGroupSize?: number;
   minTextLen?: number;
   maxTextLen?: number;
-  /** In audio samples. */
+  /** In audio samples (at the extractor's sample rate, before silence trimming, as in the WAV header). */
   minAudioLen?: number;
   maxAudioLen?: number;
   /** Keep computed mels in memory after the first time (default true). */
@@ -49,11 +58,50 @@ interface Item {
   audioLength: number;
 }
 
-/** Reads the number of samples of a WAV file from its header without decoding it. */
+/**
+ * The number of samples of a WAV file at `targetRate` (after resampling), from its header: only the first
+ * bytes are read (the whole file when the header is unusual, e.g. a data chunk after 64 KB of metadata).
+ */
 async function wavLength(path: string, targetRate: number): Promise<number> {
+  const handle = await open(path, 'r');
+  let head: Uint8Array;
+  try {
+    const buf = new Uint8Array(65536);
+    const { bytesRead } = await handle.read(buf, 0, buf.length, 0);
+    head = buf.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+  const fromHeader = wavHeaderLength(head);
+  if (fromHeader) return resampledLength(fromHeader.frames, fromHeader.sampleRate, targetRate);
   const bytes = await readFile(path);
   const wav = readWav(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), { name: path });
-  return Math.round((wav.samples.length * targetRate) / wav.sampleRate);
+  return resampledLength(wav.samples.length, wav.sampleRate, targetRate);
+}
+
+/** Frames and rate from the fmt and data chunk headers in `head`, or null to let readWav decide. */
+function wavHeaderLength(head: Uint8Array): { frames: number; sampleRate: number } | null {
+  if (head.length < 12) return null;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const tag = (o: number) => String.fromCharCode(head[o], head[o + 1], head[o + 2], head[o + 3]);
+  if (tag(0) !== 'RIFF' || tag(8) !== 'WAVE') return null;
+  let blockAlign = 0;
+  let sampleRate = 0;
+  for (let pos = 12; pos + 8 <= head.length; ) {
+    const id = tag(pos);
+    const size = view.getUint32(pos + 4, true);
+    if (id === 'fmt ') {
+      if (pos + 8 + 16 > head.length) return null;
+      sampleRate = view.getUint32(pos + 12, true);
+      blockAlign = view.getUint16(pos + 20, true);
+    } else if (id === 'data') {
+      // A streaming writer's 0xFFFFFFFF size (data to the end of the file) needs the file size: let readWav do it.
+      if (!blockAlign || !sampleRate || size === 0xffffffff) return null;
+      return { frames: Math.floor(size / blockAlign), sampleRate };
+    }
+    pos += 8 + size + (size & 1);
+  }
+  return null;
 }
 
 export class TTSDataset implements BatchSource {
@@ -83,7 +131,9 @@ export class TTSDataset implements BatchSource {
         list.map((s) => s.text),
         lang,
       );
-      list.forEach((s, i) => ids.set(s, all[i]));
+      list.forEach((s, i) => {
+        ids.set(s, all[i]);
+      });
     }
     const lengths = await Promise.all(o.samples.map((s) => wavLength(s.audioFile, o.audio.sampleRate)));
     const dropped: Record<string, number> = {};
@@ -91,18 +141,23 @@ export class TTSDataset implements BatchSource {
       dropped[why] = (dropped[why] ?? 0) + 1;
     };
     const items: Item[] = [];
-    o.samples.forEach((sample, i) => {
+    const reject = (tokenIds: number[], audioLength: number): string | undefined => {
+      if (tokenIds.length === 0) return 'no known characters in the text';
+      if (tokenIds.length < (o.minTextLen ?? 1)) return `text shorter than ${o.minTextLen}`;
+      if (tokenIds.length > (o.maxTextLen ?? Number.POSITIVE_INFINITY))
+        return `text longer than ${o.maxTextLen}`;
+      if (audioLength < (o.minAudioLen ?? 1)) return `audio shorter than ${o.minAudioLen} samples`;
+      if (audioLength > (o.maxAudioLen ?? Number.POSITIVE_INFINITY))
+        return `audio longer than ${o.maxAudioLen} samples`;
+      return undefined;
+    };
+    for (const [i, sample] of o.samples.entries()) {
       const tokenIds = ids.get(sample) ?? [];
       const audioLength = lengths[i];
-      if (tokenIds.length === 0) return drop('no known characters in the text');
-      if (tokenIds.length < (o.minTextLen ?? 1)) return drop(`text shorter than ${o.minTextLen}`);
-      if (tokenIds.length > (o.maxTextLen ?? Number.POSITIVE_INFINITY))
-        return drop(`text longer than ${o.maxTextLen}`);
-      if (audioLength < (o.minAudioLen ?? 1)) return drop(`audio shorter than ${o.minAudioLen} samples`);
-      if (audioLength > (o.maxAudioLen ?? Number.POSITIVE_INFINITY))
-        return drop(`audio longer than ${o.maxAudioLen} samples`);
-      items.push({ sample, tokenIds, audioLength });
-    });
+      const why = reject(tokenIds, audioLength);
+      if (why) drop(why);
+      else items.push({ sample, tokenIds, audioLength });
+    }
     items.sort((a, b) => a.audioLength - b.audioLength);
     this.items = items;
     const nDropped = Object.values(dropped).reduce((a, b) => a + b, 0);
@@ -163,7 +218,10 @@ export class TTSDataset implements BatchSource {
       samples = resample(samples, wav.sampleRate, sr);
     }
     const data = torch.tidy(() => {
-      const mel = this.options.audio.melspectrogram(torch.tensor(samples)); // [C, frames]
+      const audio = this.options.audio;
+      let wavTensor = torch.tensor(samples);
+      if (audio.prepareWav) wavTensor = audio.prepareWav(wavTensor);
+      const mel = audio.melspectrogram(wavTensor); // [C, frames]
       this.numMels = mel.shape[0];
       return mel.transpose(0, 1).contiguous().toFloat32Array();
     });
@@ -204,14 +262,29 @@ export class TTSDataset implements BatchSource {
     };
   }
 
-  /** Batches of an epoch; the next batch is prepared while the caller trains on the current one. */
+  /**
+   * Batches of an epoch in `batchOrder(epoch)`, skipping the first `skip` (a resumed run gets the tail of the
+   * same order). The next batch is prepared while the caller trains on the current one; a consumer that stops
+   * early leaves nothing behind (the prefetched batch is released).
+   */
   async *batches(epoch: number, skip = 0): AsyncGenerator<Batch> {
     const order = this.batchOrder(epoch).slice(skip);
     let next: Promise<Batch> | null = order.length ? this.collate(order[0]) : null;
-    for (let k = 0; k < order.length; k++) {
-      const current = await (next as Promise<Batch>);
-      next = k + 1 < order.length ? this.collate(order[k + 1]) : null;
-      yield current;
+    try {
+      for (let k = 0; k < order.length; k++) {
+        const current = await (next as Promise<Batch>);
+        next = k + 1 < order.length ? this.collate(order[k + 1]) : null;
+        yield current;
+      }
+    } finally {
+      // Early return (break in for-await) or a throw: release the prefetched batch, and keep a failure of
+      // its preparation from becoming an unhandled rejection.
+      next?.then(
+        (b) => {
+          for (const v of Object.values(b)) if (torch.isTensor(v)) v.dispose();
+        },
+        () => {},
+      );
     }
   }
 }

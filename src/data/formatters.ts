@@ -15,8 +15,18 @@ export interface Sample {
   speakerName: string;
   rootPath: string;
   language?: string;
-  /** Where the sample came from, for error messages: `metadata.csv:12`. */
+  /** Where the sample came from, for error messages: `/data/lj/metadata.csv:12` (file:line, 1-based). */
   source?: string;
+}
+
+/** The file and 1-based line of a sample's `source` (line 0 when the source has no line number). */
+export function sourceLocation(
+  sample: Sample,
+  fallbackFile = sample.rootPath,
+): { file: string; line: number } {
+  const m = /^(.*):(\d+)$/s.exec(sample.source ?? '');
+  if (m) return { file: m[1], line: Number(m[2]) };
+  return { file: sample.source ?? fallbackFile, line: 0 };
 }
 
 /** A problem found while reading metadata (not thrown: collected for the caller). */
@@ -69,9 +79,15 @@ function pipeFormatter(options: {
         });
         return;
       }
+      const id = cols[0].trim();
+      const text = cols[options.textColumn].trim();
+      if (!id || !text) {
+        problems.push({ file, line: i + 1, message: id ? 'empty text' : 'empty audio file name' });
+        return;
+      }
       samples.push({
-        text: cols[options.textColumn].trim(),
-        audioFile: options.wavPath(rootPath, cols[0].trim()),
+        text,
+        audioFile: options.wavPath(rootPath, id),
         speakerName: options.speakerName,
         rootPath,
         source: `${file}:${i + 1}`,
@@ -229,7 +245,7 @@ export const vctk: Formatter = (rootPath, _metaFile, ignoredSpeakers) => {
       audioFile,
       speakerName: `VCTK_${speaker}`,
       rootPath,
-      source: txt,
+      source: `${txt}:1`,
     });
   }
   return { samples, problems };

@@ -2,8 +2,14 @@
  * Loading the samples of one or more datasets and splitting off an eval set (Coqui's load_tts_samples).
  */
 import { existsSync } from 'node:fs';
-import { isAbsolute, join } from 'node:path';
-import { type FormatProblem, type Formatter, getFormatter, type Sample } from './formatters.js';
+import { isAbsolute, join, resolve } from 'node:path';
+import {
+  type FormatProblem,
+  type Formatter,
+  getFormatter,
+  type Sample,
+  sourceLocation,
+} from './formatters.js';
 import { SeededRandom } from './random.js';
 
 /** The fields of a dataset entry in a config (BaseDatasetConfig). */
@@ -24,8 +30,14 @@ export interface SplitOptions {
   evalSplitSize?: number;
   /** Upper bound on the eval count (default none). */
   evalSplitMaxSize?: number | null;
-  /** Drop samples whose audio is missing (reported) instead of failing (default false). */
+  /**
+   * Go on without the samples that have a problem (a bad metadata line, a missing audio file), which are
+   * still reported through `onProblem` and returned in `problems`, instead of failing (default false: any
+   * problem throws one error listing them with file and line).
+   */
   skipMissing?: boolean;
+  /** Seed of the eval split (default 0). */
+  seed?: number;
   /** Use this formatter function instead of the named one (a user-supplied formatter). */
   formatter?: Formatter;
   /** Receives every problem (bad metadata line, missing file). Default: thrown if any is fatal. */
@@ -74,6 +86,22 @@ export function splitDataset(
       train.splice(idx, 1);
     }
   }
+  // The random picks gave up (few speakers with spare samples): take the rest in order, still keeping every
+  // speaker in training.
+  for (let idx = train.length - 1; idx >= 0 && evalItems.length < size; idx--) {
+    const spk = train[idx].speakerName;
+    if ((speakers.get(spk) ?? 0) > 1) {
+      speakers.set(spk, (speakers.get(spk) ?? 0) - 1);
+      evalItems.push(train[idx]);
+      train.splice(idx, 1);
+    }
+  }
+  if (evalItems.length === 0) {
+    throw new Error(
+      'the eval split is empty: every speaker has a single sample, and taking it would leave the speaker ' +
+        'out of training; give a metaFileVal',
+    );
+  }
   return { eval: evalItems, train };
 }
 
@@ -82,13 +110,16 @@ export function loadTtsSamples(datasets: DatasetEntry[], options: SplitOptions =
   const train: Sample[] = [];
   const evalSamples: Sample[] = [];
   const problems: FormatProblem[] = [];
+  const parts: { entry: DatasetEntry; train: Sample[]; eval: Sample[] }[] = [];
   for (const d of datasets) {
     const fmt = options.formatter ?? getFormatter(d.formatter);
-    const trainPart = fmt(d.path, d.metaFileTrain ?? null, d.ignoredSpeakers ?? null);
+    // An absolute root: the formatters join it into every path, and a relative one would be joined twice below.
+    const root = resolve(d.path);
+    const trainPart = fmt(root, d.metaFileTrain || null, d.ignoredSpeakers ?? null);
     let evalPart: Sample[] = [];
     problems.push(...trainPart.problems);
     if (d.metaFileVal) {
-      const v = fmt(d.path, d.metaFileVal, d.ignoredSpeakers ?? null);
+      const v = fmt(root, d.metaFileVal, d.ignoredSpeakers ?? null);
       problems.push(...v.problems);
       evalPart = v.samples;
     }
@@ -96,27 +127,18 @@ export function loadTtsSamples(datasets: DatasetEntry[], options: SplitOptions =
     for (const list of [trainSamples, evalPart]) {
       for (const s of list) {
         if (d.language) s.language = d.language;
-        if (!isAbsolute(s.audioFile)) s.audioFile = join(d.path, s.audioFile);
+        // A user formatter may give root-relative paths.
+        if (!isAbsolute(s.audioFile)) s.audioFile = join(root, s.audioFile);
       }
     }
     const keep = (s: Sample) => {
       if (existsSync(s.audioFile)) return true;
-      problems.push({ file: s.source ?? d.path, line: 0, message: `audio file not found: ${s.audioFile}` });
+      problems.push({ ...sourceLocation(s, root), message: `audio file not found: ${s.audioFile}` });
       return false;
     };
     trainSamples = trainSamples.filter(keep);
     evalPart = evalPart.filter(keep);
-    if (!d.metaFileVal && (options.evalSplit ?? true)) {
-      const split = splitDataset(
-        trainSamples,
-        options.evalSplitSize ?? 0.01,
-        options.evalSplitMaxSize ?? null,
-      );
-      trainSamples = split.train;
-      evalPart = split.eval;
-    }
-    train.push(...trainSamples);
-    evalSamples.push(...evalPart);
+    parts.push({ entry: d, train: trainSamples, eval: evalPart });
   }
   for (const p of problems) options.onProblem?.(p);
   if (problems.length && !options.skipMissing) {
@@ -125,8 +147,23 @@ export function loadTtsSamples(datasets: DatasetEntry[], options: SplitOptions =
       .map((p) => `  ${p.file}${p.line ? `:${p.line}` : ''}: ${p.message}`)
       .join('\n');
     throw new Error(
-      `${problems.length} problem(s) in the dataset metadata (set skipMissing to train without those samples):\n${head}${problems.length > 10 ? '\n  ...' : ''}`,
+      `${problems.length} problem(s) in the dataset metadata (set skipMissing to train without those samples):\n${head}${problems.length > 10 ? `\n  ... and ${problems.length - 10} more` : ''}`,
     );
+  }
+  for (const part of parts) {
+    let { train: trainSamples, eval: evalPart } = part;
+    if (!part.entry.metaFileVal && (options.evalSplit ?? true)) {
+      const split = splitDataset(
+        trainSamples,
+        options.evalSplitSize ?? 0.01,
+        options.evalSplitMaxSize ?? null,
+        options.seed ?? 0,
+      );
+      trainSamples = split.train;
+      evalPart = split.eval;
+    }
+    train.push(...trainSamples);
+    evalSamples.push(...evalPart);
   }
   return { train, eval: evalSamples, problems };
 }

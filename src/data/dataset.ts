@@ -269,16 +269,23 @@ export class TTSDataset implements BatchSource {
    */
   async *batches(epoch: number, skip = 0): AsyncGenerator<Batch> {
     const order = this.batchOrder(epoch).slice(skip);
-    let next: Promise<Batch> | null = order.length ? this.collate(order[0]) : null;
+    const prepare = (k: number): Promise<Batch> | null => {
+      if (k >= order.length) return null;
+      const p = this.collate(order[k]);
+      // A failure is thrown where the batch is awaited; until then (the consumer may be busy awaiting
+      // something else, or stop early) it must not count as an unhandled rejection.
+      p.catch(() => {});
+      return p;
+    };
+    let next = prepare(0);
     try {
       for (let k = 0; k < order.length; k++) {
         const current = await (next as Promise<Batch>);
-        next = k + 1 < order.length ? this.collate(order[k + 1]) : null;
+        next = prepare(k + 1);
         yield current;
       }
     } finally {
-      // Early return (break in for-await) or a throw: release the prefetched batch, and keep a failure of
-      // its preparation from becoming an unhandled rejection.
+      // Early return (break in for-await) or a throw: release the prefetched batch.
       next?.then(
         (b) => {
           for (const v of Object.values(b)) if (torch.isTensor(v)) v.dispose();

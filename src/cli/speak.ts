@@ -13,8 +13,18 @@ import { UsageError } from './command.js';
 
 /** Options that pick and load a model (shared by speak, list-speakers and serve). */
 export const MODEL_OPTIONS: OptionSpec[] = [
-  { name: 'model-path', type: 'string', arg: 'PATH', help: 'Model checkpoint.' },
-  { name: 'config-path', type: 'string', arg: 'PATH', help: 'Model config JSON.' },
+  {
+    name: 'model-path',
+    type: 'string',
+    arg: 'PATH',
+    help: 'Model checkpoint: ribbit .safetensors / run folder, or Coqui .pth (default: the bundled voice).',
+  },
+  {
+    name: 'config-path',
+    type: 'string',
+    arg: 'PATH',
+    help: "Model config JSON, ribbit or Coqui (default: the run's config.json beside the checkpoint).",
+  },
   {
     name: 'vocoder-path',
     type: 'string',
@@ -94,8 +104,7 @@ export function loadOptionsFromArgs(args: ParsedArgs): LoadOptions {
     }
   }
   for (const k of Object.keys(out) as (keyof LoadOptions)[]) if (out[k] === undefined) delete out[k];
-  if (!out.modelPath && !str(o.loader))
-    throw new UsageError('--model-path PATH is required (or --loader MODULE)');
+  if (!out.modelPath && out.configPath) throw new UsageError('--config-path needs --model-path');
   return out;
 }
 

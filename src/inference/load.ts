@@ -44,32 +44,29 @@ export interface LoadOptions {
 /** Builds a Synthesizer from {@link LoadOptions}. */
 export type ModelLoader = (options: LoadOptions) => Promise<Synthesizer>;
 
-let installed: ModelLoader | null = null;
+/** The TTS model loader (src/inference/tts_loader.ts), imported on first use so this module stays light. */
+const ttsLoader: ModelLoader = async (options) =>
+  (await import('./tts_loader.ts')).loadTtsSynthesizer(options);
+
+let installed: ModelLoader = ttsLoader;
 
 /**
- * Installs the loader that {@link loadSynthesizer} uses (null: back to none). Call it at the top level of
+ * Installs the loader that {@link loadSynthesizer} uses (null: back to the TTS model loader). Call it at the top level of
  * this module (or one it imports) to make it reach server worker threads too; tests may call it anywhere
  * for in-process use.
  */
 export function setModelLoader(loader: ModelLoader | null): void {
-  installed = loader;
+  installed = loader ?? ttsLoader;
 }
 
-/** The installed loader, if any. */
-export function getModelLoader(): ModelLoader | null {
+/** The installed loader. */
+export function getModelLoader(): ModelLoader {
   return installed;
 }
 
-/**
- * Loads a Synthesizer through the installed loader.
- * @throws Error when no loader is installed yet.
- */
+/** Loads a Synthesizer through the installed loader (by default the TTS model loader). */
 export async function loadSynthesizer(options: LoadOptions): Promise<Synthesizer> {
-  if (installed) return installed(options);
-  throw new Error(
-    'model loading is being wired: no model loader is installed yet (setModelLoader in src/inference/load.ts); ' +
-      `cannot load ${options.modelPath ?? '(no --model-path)'}. Use --loader fake to try the serving path with the fake model.`,
-  );
+  return installed(options);
 }
 
 /** URL of this module: the default loader module of server workers. */

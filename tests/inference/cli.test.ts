@@ -94,21 +94,23 @@ test('speak writes a WAV with the injected loader; options reach the loader and 
     const empty = await capture(() => main(['speak', '--text', ' ', '--model-path', 'm', '--out', out]));
     assert.equal(empty.code, 1);
     assert.match(empty.err, /text is empty/);
-    const noModel = await capture(() => main(['speak', '--text', 'Hi.', '--out', out]));
+    const noModel = await capture(() =>
+      main(['speak', '--text', 'Hi.', '--config-path', 'c.json', '--out', out]),
+    );
     assert.equal(noModel.code, 2);
-    assert.match(noModel.err, /--model-path PATH is required/);
+    assert.match(noModel.err, /--config-path needs --model-path/);
   } finally {
     setModelLoader(null);
     rmSync(dir, { recursive: true, force: true });
   }
 });
 
-test('without a loader, speak says model loading is being wired', async () => {
+test('speak with a missing model file says so', async () => {
   const r = await capture(() =>
     main(['speak', '--text', 'Hi.', '--model-path', 'm.pth', '--out', '/dev/null']),
   );
   assert.equal(r.code, 1);
-  assert.match(r.err, /model loading is being wired/);
+  assert.match(r.err, /model not found: m\.pth/);
 });
 
 test('list-speakers prints index and name, or JSON', async () => {

@@ -17,9 +17,9 @@ import {
 } from '../../src/inference/index.ts';
 import * as torch from '../../src/torch/index.ts';
 
-test('loadSynthesizer without a loader says loading is being wired; setModelLoader plugs one in', async () => {
-  assert.equal(getModelLoader(), null);
-  await assert.rejects(loadSynthesizer({ modelPath: 'm.pth' }), /model loading is being wired.*m\.pth/);
+test('loadSynthesizer uses the TTS loader by default; setModelLoader plugs another in', async () => {
+  const ttsLoader = getModelLoader();
+  await assert.rejects(loadSynthesizer({ modelPath: 'm.pth' }), /model not found: m\.pth/);
   const seen: unknown[] = [];
   setModelLoader(async (o) => {
     seen.push(o);
@@ -33,6 +33,7 @@ test('loadSynthesizer without a loader says loading is being wired; setModelLoad
   } finally {
     setModelLoader(null);
   }
+  assert.equal(getModelLoader(), ttsLoader);
 });
 
 test('loader modules: resolve --loader values and load through a module export', async () => {
@@ -43,7 +44,7 @@ test('loader modules: resolve --loader values and load through a module export',
   assert.equal(resolveLoaderModule('/abs/l.mjs'), 'file:///abs/l.mjs');
   const s = await loadFromModule(FAKE_LOADER_MODULE, { fake: { speakers: ['x'] } });
   assert.deepEqual(s.info().speakers, ['x']);
-  await assert.rejects(loadFromModule(DEFAULT_LOADER_MODULE, {}), /being wired/);
+  await assert.rejects(loadFromModule(DEFAULT_LOADER_MODULE, { modelPath: 'nope.pth' }), /model not found/);
   await assert.rejects(
     loadFromModule(new URL('../../src/inference/types.ts', import.meta.url).href, {}),
     /does not export a function loadSynthesizer/,

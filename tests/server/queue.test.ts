@@ -116,6 +116,6 @@ test('pool: an in-thread pool (workers 0 / given synthesizer) queues FIFO and re
 test('pool: a loader that fails reports its error and leaves no worker behind', async () => {
   await assert.rejects(
     createSynthesisPool({ workers: 2, loadOptions: { modelPath: 'missing.pth' } }),
-    /model loading is being wired.*missing\.pth/,
+    /model not found: missing\.pth/,
   );
 });

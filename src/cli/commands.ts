@@ -7,6 +7,11 @@ registerCommand(
   async () => (await import('./train.js')).trainCommand,
 );
 registerCommand(
+  'compute-stats',
+  'Mean/std of the mel and linear spectrograms of a dataset (for audio.statsPath).',
+  async () => (await import('./compute_stats.js')).computeStatsCommand,
+);
+registerCommand(
   'make-demo-dataset',
   'Write an LJSpeech-format demo dataset spoken by espeak-ng.',
   async () => (await import('./make_demo_dataset.js')).makeDemoDatasetCommand,

@@ -6,8 +6,9 @@
  * Every file is written atomically (temp + rename) and the JSON is written last: a checkpoint exists once its
  * JSON exists, so a kill at any moment leaves every earlier checkpoint intact and never a half one.
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { parsePythonJson, toPythonJson } from '../config/json.js';
 import { isTensor, type Tensor } from '../torch/index.js';
 import { loadTensors, saveTensors } from '../torch/io.js';
 import { writeFileAtomicSync } from '../util/atomic.js';
@@ -100,7 +101,7 @@ export function saveCheckpoint(
     savedAt: new Date().toISOString(),
     ...json,
   };
-  writeFileAtomicSync(paths.json, `${JSON.stringify(doc, null, 2)}\n`);
+  writeFileAtomicSync(paths.json, toPythonJson(doc));
 }
 
 /** A loaded checkpoint: model weights and the training state with its tensors restored. */
@@ -111,12 +112,12 @@ export interface LoadedCheckpoint {
 }
 
 /**
- * Loads a checkpoint from its JSON path, its weights path (`x.safetensors`), or a run folder (the newest
- * checkpoint in it).
+ * The JSON path of a checkpoint given as its JSON path, its weights path (`x.safetensors` or
+ * `x.state.safetensors`), or a run folder (the newest checkpoint in it).
  */
-export function loadCheckpoint(path: string): LoadedCheckpoint {
+export function resolveCheckpoint(path: string): string {
   let jsonPath = path;
-  if (existsSync(path) && !path.endsWith('.json') && !path.endsWith('.safetensors')) {
+  if (existsSync(path) && statSync(path).isDirectory()) {
     const latest = listCheckpoints(path).at(-1);
     if (!latest) throw new Error(`no checkpoint in ${path} (expected checkpoint_<step>.json files)`);
     jsonPath = latest.jsonPath;
@@ -124,15 +125,44 @@ export function loadCheckpoint(path: string): LoadedCheckpoint {
     jsonPath = path.replace(/(\.state)?\.safetensors$/, '.json');
   }
   if (!existsSync(jsonPath)) throw new Error(`checkpoint not found: ${jsonPath}`);
-  const doc = JSON.parse(readFileSync(jsonPath, 'utf8')) as Record<string, unknown>;
+  return jsonPath;
+}
+
+function readCheckpointJson(jsonPath: string): Record<string, unknown> {
+  const doc = parsePythonJson(readFileSync(jsonPath, 'utf8')) as Record<string, unknown>;
   if (doc.format !== CHECKPOINT_FORMAT) {
     throw new Error(`${jsonPath} is not a ribbit checkpoint (format ${String(doc.format)})`);
   }
+  return doc;
+}
+
+/**
+ * Loads a checkpoint from its JSON path, its weights path (`x.safetensors`), or a run folder (the newest
+ * checkpoint in it).
+ */
+export function loadCheckpoint(path: string): LoadedCheckpoint {
+  const jsonPath = resolveCheckpoint(path);
+  const doc = readCheckpointJson(jsonPath);
   const dir = dirname(jsonPath);
   const weights = loadTensors(join(dir, String(doc.weights))).tensors;
   const stateTensors = loadTensors(join(dir, String(doc.stateTensors))).tensors;
   const state = restoreTensors(doc, stateTensors) as TrainingState;
   return { weights, state, jsonPath };
+}
+
+/**
+ * Only the model weights of a checkpoint (as `loadCheckpoint` finds it), or of a plain `.safetensors` state
+ * dict that has no checkpoint JSON beside it (weights exported or converted elsewhere).
+ */
+export function loadCheckpointWeights(path: string): { weights: Map<string, Tensor>; path: string } {
+  if (path.endsWith('.safetensors') && !path.endsWith('.state.safetensors') && existsSync(path)) {
+    const json = path.replace(/\.safetensors$/, '.json');
+    if (!existsSync(json)) return { weights: loadTensors(path).tensors, path };
+  }
+  const jsonPath = resolveCheckpoint(path);
+  const doc = readCheckpointJson(jsonPath);
+  const weightsPath = join(dirname(jsonPath), String(doc.weights));
+  return { weights: loadTensors(weightsPath).tensors, path: weightsPath };
 }
 
 /** The committed checkpoints `checkpoint_<step>` in a run folder, oldest first. */
@@ -162,4 +192,34 @@ export function removeCheckpoint(dir: string, name: string): void {
 export function pruneCheckpoints(dir: string, keep: number, prefix = 'checkpoint'): void {
   const all = listCheckpoints(dir, prefix);
   for (const c of all.slice(0, Math.max(0, all.length - keep))) removeCheckpoint(dir, c.name);
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Files of checkpoints whose write never finished (a kill between the weights and the JSON that commits them):
+ * weights or state files without their JSON, and the temporary files of writers that are no longer running.
+ * `listCheckpoints` never returns them; a resumed run deletes them.
+ */
+export function incompleteCheckpointFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const files = readdirSync(dir);
+  const present = new Set(files);
+  const out: string[] = [];
+  for (const f of files) {
+    const orphan = /^((?:checkpoint|best_model)_\d+)(?:\.state)?\.safetensors$/.exec(f);
+    if (orphan && !present.has(`${orphan[1]}.json`)) out.push(join(dir, f));
+    const tmp = /^(?:checkpoint|best_model)_\d+(?:\.state)?\.(?:safetensors|json)\.tmp-(\d+)-[0-9a-f]+$/.exec(
+      f,
+    );
+    if (tmp && !processAlive(Number(tmp[1]))) out.push(join(dir, f));
+  }
+  return out.sort();
 }

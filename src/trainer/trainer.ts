@@ -4,10 +4,12 @@
  * atomic checkpoints, best-model tracking, Ctrl-C handling, exact resume (`continuePath`) and fine-tuning
  * from weights (`restorePath`).
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import { toPythonJson } from '../config/json.js';
 import * as torch from '../torch/index.js';
+import type { LoadStateDictReport } from '../torch/nn/index.js';
 import { writeFileAtomicSync } from '../util/atomic.js';
 import type {
   Batch,
@@ -21,8 +23,10 @@ import type {
   TrainerScheduler,
 } from './api.js';
 import {
+  incompleteCheckpointFiles,
   listCheckpoints,
   loadCheckpoint,
+  loadCheckpointWeights,
   pruneCheckpoints,
   saveCheckpoint,
   type TrainingState,
@@ -55,6 +59,8 @@ export interface TrainerSettings {
   /** The loss item that decides the best model (default: `loss`). */
   targetLoss: string | null;
   dashboardLogger: 'tensorboard' | 'none';
+  /** Save a checkpoint when Ctrl-C stops the run (default true). */
+  saveOnInterrupt?: boolean;
 }
 
 export interface TrainerOptions {
@@ -71,12 +77,46 @@ export interface TrainerOptions {
   quiet?: boolean;
   /** Override the run folder (default `outputPath/runName-<date>`). */
   runPath?: string;
+  /**
+   * Stop once the global step (optimizer steps, see `Trainer.step`) reaches this, mid-epoch or not: the
+   * checkpoint of that step is saved and `continuePath` goes on from it exactly, as after `requestStop()`.
+   */
+  maxSteps?: number | null;
 }
+
+/** What `restorePath` loaded: model keys restored, checkpoint keys skipped (with why), model keys left as they were. */
+export interface RestoreReport {
+  path: string;
+  restored: string[];
+  skipped: string[];
+  missing: string[];
+}
+
+/** Why `fit()` stopped before `epochs`. */
+export type StopReason = 'interrupt' | 'request' | 'maxSteps';
 
 function runFolderName(runName: string): string {
   const d = new Date();
   const p = (n: number) => String(n).padStart(2, '0');
   return `${runName}-${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}_${p(d.getHours())}${p(d.getMinutes())}${p(d.getSeconds())}`;
+}
+
+/**
+ * Creates `outputPath/runName-<date>` (with `-2`, `-3`, ... when a run started in the same second already has
+ * it: two runs never share a folder) and returns its path.
+ */
+function newRunFolder(outputPath: string, runName: string): string {
+  mkdirSync(outputPath, { recursive: true });
+  const base = join(outputPath, runFolderName(runName));
+  for (let n = 1; ; n++) {
+    const path = n === 1 ? base : `${base}-${n}`;
+    try {
+      mkdirSync(path);
+      return path;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
 }
 
 function asArray<T>(v: T | T[] | null | undefined): T[] {
@@ -100,17 +140,24 @@ export class Trainer {
   optimizers: TrainerOptimizer[] = [];
   schedulers: TrainerScheduler[] = [];
   criterion: unknown;
-  /** Global optimizer steps done. */
+  /**
+   * Global optimizer steps done. With `gradAccumSteps` N, one step is N batches (the last batch of an epoch
+   * always ends a step, so an epoch of B batches is ceil(B / N) steps); `printStep`, `plotStep`, `saveStep`,
+   * `runEvalSteps`, `saveBestAfter`, `maxSteps` and checkpoint names count these steps, not batches.
+   */
   step = 0;
   epoch = 0;
   batchInEpoch = 0;
   bestLoss: number | null = null;
   bestStep: number | null = null;
+  /** What `restorePath` loaded (null without one). */
+  restoreReport: RestoreReport | null = null;
   /** Averages of the last eval run. */
   lastEval: Record<string, number> | null = null;
   /** Train loss averages of the epoch so far. */
   readonly trainAverages = new RunningAverage();
-  #interrupted = false;
+  #stop: StopReason | null = null;
+  readonly #maxSteps: number | null;
   readonly #callbacks: TrainerCallbacks[];
   readonly #continuePath: string | null;
   readonly #restorePath: string | null;
@@ -123,12 +170,13 @@ export class Trainer {
     this.#continuePath = options.continuePath ?? null;
     this.#restorePath = options.restorePath ?? null;
     this.#callbacks = options.callbacks ?? [];
+    this.#maxSteps = options.maxSteps ?? null;
     if (this.#continuePath) {
       if (!existsSync(this.#continuePath))
         throw new Error(`--continue-path ${this.#continuePath} does not exist`);
       this.runPath = this.#continuePath;
     } else {
-      this.runPath = options.runPath ?? join(this.config.outputPath, runFolderName(this.config.runName));
+      this.runPath = options.runPath ?? newRunFolder(this.config.outputPath, this.config.runName);
     }
     mkdirSync(this.runPath, { recursive: true });
     this.console = new ConsoleLogger({
@@ -152,7 +200,7 @@ export class Trainer {
     torch.manualSeed(c.seed);
     this.#callback('onInitStart');
     if (!this.#continuePath) {
-      writeFileAtomicSync(join(this.runPath, 'config.json'), `${JSON.stringify(c, null, 2)}\n`);
+      writeFileAtomicSync(join(this.runPath, 'config.json'), toPythonJson(c));
     }
     this.criterion = this.model.getCriterion();
     this.optimizers = asArray(this.model.getOptimizer());
@@ -184,20 +232,45 @@ export class Trainer {
     this.#callback('onInitEnd');
   }
 
+  /**
+   * Loads the weights of a checkpoint (or a plain `.safetensors` state dict) that fit the model: keys of the
+   * same shape are copied; other keys are skipped and model keys without a value keep their initial values,
+   * both reported on the console and in `restoreReport`.
+   */
   #restoreWeights(path: string): void {
-    const { weights } = loadCheckpoint(path);
+    const { weights, path: weightsPath } = loadCheckpointWeights(path);
     const own = this.model.stateDict();
     const usable = new Map<string, torch.Tensor>();
     const skipped: string[] = [];
+    const mismatched = new Set<string>();
     for (const [k, v] of weights) {
       const mine = own.get(k);
-      if (mine && mine.shape.join(',') === v.shape.join(',')) usable.set(k, v);
-      else
-        skipped.push(mine ? `${k} (shape [${v.shape}] vs model [${mine.shape}])` : `${k} (not in the model)`);
+      if (mine && mine.shape.join(',') !== v.shape.join(',')) {
+        skipped.push(`${k} (shape [${v.shape}] vs model [${mine.shape}])`);
+        mismatched.add(k);
+      } else {
+        // Unknown keys go through too: the model may adapt them (weight-norm key schemes) or report them.
+        usable.set(k, v);
+      }
     }
-    const missing = [...own.keys()].filter((k) => !weights.has(k));
-    this.model.loadStateDict(usable, { strict: false });
-    this.console.line(` > Restored ${usable.size} tensors from ${path}`);
+    const result = this.model.loadStateDict(usable, { strict: false }) as Partial<LoadStateDictReport> | null;
+    let missing: string[];
+    let unexpected: string[];
+    if (result && Array.isArray(result.missing) && Array.isArray(result.unexpected)) {
+      missing = result.missing.filter((k) => !mismatched.has(k));
+      unexpected = result.unexpected;
+      for (const m of result.mismatched ?? [])
+        skipped.push(`${m.key} (shape [${m.got}] vs model [${m.expected}])`);
+    } else {
+      missing = [...own.keys()].filter((k) => !weights.has(k));
+      unexpected = [...weights.keys()].filter((k) => !own.has(k));
+    }
+    for (const k of unexpected) skipped.push(`${k} (not in the model)`);
+    const notRestored = new Set([...missing, ...mismatched]);
+    const restored = [...own.keys()].filter((k) => !notRestored.has(k));
+    for (const t of weights.values()) t.dispose();
+    this.restoreReport = { path: weightsPath, restored, skipped, missing };
+    this.console.line(` > Restored ${restored.length} of ${own.size} tensors from ${weightsPath}`);
     if (skipped.length) this.console.line(` > Skipped ${skipped.length}: ${skipped.join(', ')}`);
     if (missing.length)
       this.console.line(` > Kept initial values for ${missing.length}: ${missing.join(', ')}`);
@@ -206,10 +279,17 @@ export class Trainer {
   #resume(runPath: string): void {
     const latest = listCheckpoints(runPath).at(-1);
     if (!latest) throw new Error(`--continue-path ${runPath}: no checkpoint_<step>.json in that folder`);
+    const incomplete = incompleteCheckpointFiles(runPath);
+    for (const f of incomplete) rmSync(f, { force: true });
+    if (incomplete.length) {
+      this.console.line(
+        ` > Removed ${incomplete.length} file(s) of checkpoint writes that never finished: ${incomplete.map((f) => basename(f)).join(', ')}`,
+      );
+    }
     const { weights, state } = loadCheckpoint(latest.jsonPath);
     this.model.loadStateDict(weights, { strict: true });
-    state.optimizers.forEach((s, i) => this.optimizers[i]?.loadStateDict(s));
-    state.schedulers.forEach((s, i) => this.schedulers[i]?.loadStateDict(s));
+    for (const [i, s] of state.optimizers.entries()) this.optimizers[i]?.loadStateDict(s);
+    for (const [i, s] of state.schedulers.entries()) this.schedulers[i]?.loadStateDict(s);
     if (state.rngState) torch.setRngState(state.rngState);
     this.step = state.step;
     this.epoch = state.epoch;
@@ -323,7 +403,6 @@ export class Trainer {
       const accumulate = (i + 1) % Math.max(1, c.gradAccumSteps) !== 0 && i + 1 < source.length;
       this.#callback('onTrainStepStart');
       const { items, gradNorms } = this.#trainBatch(batch, accumulate);
-      disposeBatch(batch, raw);
       i += 1;
       this.batchInEpoch = i;
       if (!accumulate) {
@@ -361,26 +440,30 @@ export class Trainer {
       if (!accumulate && this.step % c.plotStep === 0) {
         for (const [k, v] of Object.entries(values))
           this.dashboard.scalar(`TrainIterStats/${k}`, v, this.step);
-        lrs.forEach((lr, k) =>
-          this.dashboard.scalar(`TrainIterStats/current_lr${lrs.length > 1 ? `_${k}` : ''}`, lr, this.step),
-        );
+        for (const [k, lr] of lrs.entries())
+          this.dashboard.scalar(`TrainIterStats/current_lr${lrs.length > 1 ? `_${k}` : ''}`, lr, this.step);
         if (this.#lastOutputs && this.model.trainLog) {
           const last = this.#lastOutputs;
           torch.tidy(() => this.model.trainLog?.(last.batch, last.outputs, this.logger, this.step));
         }
       }
+      // the batch and the step's outputs were kept for trainLog; release them now
+      if (this.#lastOutputs) disposeBatch(this.#lastOutputs.outputs as Batch);
       this.#lastOutputs = null;
+      disposeBatch(batch, raw);
       if (!accumulate && c.saveCheckpoints && c.saveStep > 0 && this.step % c.saveStep === 0)
         this.saveCheckpoint();
       if (!accumulate && c.runEval && c.runEvalSteps && this.step % c.runEvalSteps === 0) {
         await this.evaluate();
         this.model.train();
       }
-      if (this.#interrupted) break;
+      if (!accumulate && this.#maxSteps !== null && this.step >= this.#maxSteps) this.#stop ??= 'maxSteps';
+      // Stop only between optimizer steps: accumulated gradients are not part of a checkpoint.
+      if (this.#stop && !accumulate) break;
       loaderStart = performance.now();
     }
     this.console.endProgress();
-    if (this.#interrupted) return;
+    if (this.#stop) return;
     this.batchInEpoch = 0;
     const avg = this.trainAverages.values();
     for (const [k, v] of Object.entries(avg)) this.dashboard.scalar(`TrainEpochStats/avg_${k}`, v, this.step);
@@ -432,10 +515,11 @@ export class Trainer {
     return avg;
   }
 
-  #testRun(): void {
+  /** Test-time synthesis (the model's `testRun`, which may be async: it tokenizes and manages its tensors). */
+  async #testRun(): Promise<void> {
     if (!this.model.testRun || this.epoch < this.config.testDelayEpochs) return;
     this.model.eval();
-    const assets: LogAssets = torch.noGrad(() => torch.tidy(() => this.model.testRun?.(this.step) ?? {}));
+    const assets: LogAssets = (await this.model.testRun(this.step)) ?? {};
     for (const [tag, fig] of Object.entries(assets.figures ?? {}))
       this.dashboard.figure(`TestFigures/${tag}`, fig, this.step);
     for (const [tag, a] of Object.entries(assets.audios ?? {})) {
@@ -443,32 +527,54 @@ export class Trainer {
     }
   }
 
-  /** Trains for `config.epochs` epochs (continuing from the resumed epoch), then saves a final checkpoint. */
+  /**
+   * Asks `fit()` to stop after the current optimizer step (finishing a gradient accumulation in progress):
+   * it saves a checkpoint (when `saveCheckpoints`) that `continuePath` resumes exactly, mid-epoch included.
+   * Callable from any callback.
+   */
+  requestStop(): void {
+    this.#stop ??= 'request';
+  }
+
+  /** Why the last `fit()` stopped early (null: it ran to `epochs`). */
+  get stopReason(): StopReason | null {
+    return this.#stop;
+  }
+
+  /**
+   * Trains for `config.epochs` epochs (continuing from the resumed epoch and batch), then saves a final
+   * checkpoint. Stops early, after a step, on Ctrl-C (a second Ctrl-C exits at once), `requestStop()` or
+   * `maxSteps`.
+   */
   async fit(): Promise<void> {
     if (!this.#trainSource) await this.init();
+    this.#stop = this.#maxSteps !== null && this.step >= this.#maxSteps ? 'maxSteps' : null;
     const onSigint = () => {
-      if (this.#interrupted) process.exit(130);
-      this.#interrupted = true;
+      if (this.#stop === 'interrupt') process.exit(130);
+      this.#stop = 'interrupt';
       this.console.line(
         '\n > Interrupted: finishing this step, saving a checkpoint and exiting (Ctrl-C again to abort).',
       );
     };
     process.on('SIGINT', onSigint);
     try {
-      while (this.epoch < this.config.epochs && !this.#interrupted) {
+      while (this.epoch < this.config.epochs && !this.#stop) {
         this.#callback('onEpochStart');
         this.console.line(`\n > EPOCH: ${this.epoch + 1}/${this.config.epochs}`);
         await this.#trainEpoch();
-        if (this.#interrupted) break;
+        if (this.#stop) break;
         if (this.config.runEval) await this.evaluate();
-        this.#testRun();
+        await this.#testRun();
         if (this.config.schedulerAfterEpoch) for (const s of this.schedulers) s.step();
         this.epoch += 1;
         this.#callback('onEpochEnd');
         this.dashboard.flush();
       }
-      if (this.#interrupted) this.#callback('onKeyboardInterrupt');
-      if (this.config.saveCheckpoints) this.saveCheckpoint();
+      const stop = this.stopReason;
+      if (stop === 'interrupt') this.#callback('onKeyboardInterrupt');
+      else if (stop) this.console.line(` > Stopped at step ${this.step} (${stop}).`);
+      const save = stop !== 'interrupt' || (this.config.saveOnInterrupt ?? true);
+      if (this.config.saveCheckpoints && save) this.saveCheckpoint();
     } finally {
       process.off('SIGINT', onSigint);
       this.dashboard.close();

@@ -460,6 +460,9 @@ export class Trainer {
       if (!accumulate && this.#maxSteps !== null && this.step >= this.#maxSteps) this.#stop ??= 'maxSteps';
       // Stop only between optimizer steps: accumulated gradients are not part of a checkpoint.
       if (this.#stop && !accumulate) break;
+      // Let the event loop turn: prefetched batches resolve as microtasks only, and without a macrotask turn
+      // neither signals (Ctrl-C) nor the finalizers that free forgotten native tensors would ever run.
+      await yieldToEventLoop();
       loaderStart = performance.now();
     }
     this.console.endProgress();
@@ -504,6 +507,7 @@ export class Trainer {
       disposeBatch(batch, raw);
       i += 1;
       this.console.progress(' eval', i, source.length, startedAt);
+      await yieldToEventLoop();
     }
     this.console.endProgress();
     const avg = averages.values();
@@ -580,6 +584,11 @@ export class Trainer {
       this.dashboard.close();
     }
   }
+}
+
+/** Resolves after the event loop has run its pending I/O, signal and immediate callbacks once. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function prefixKeys(o: Record<string, number>, prefix: string): Record<string, number> {

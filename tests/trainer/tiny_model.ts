@@ -143,15 +143,14 @@ export class TinyTTS extends Module implements TrainableModel {
     return this.#step(batch);
   }
 
-  /** The first predicted mel as a heat map (exercises the dashboard's images). */
-  trainLog(_batch: Batch, outputs: Record<string, unknown>, logger: ModelLogger, step: number): void {
-    const pred = outputs.pred as torch.Tensor;
-    const first = pred.select(0, 0).transpose(0, 1).contiguous(); // [C, Tm]
-    logger.figure(
-      'prediction',
-      { data: first.toFloat32Array(), height: first.shape[0], width: first.shape[1] },
-      step,
-    );
+  /** The first item's predicted and target mels as heat maps (the Trainer must keep the batch alive for this). */
+  trainLog(batch: Batch, outputs: Record<string, unknown>, logger: ModelLogger, step: number): void {
+    const figure = (t: torch.Tensor) => {
+      const first = t.select(0, 0).transpose(0, 1).contiguous(); // [C, Tm]
+      return { data: first.toFloat32Array(), height: first.shape[0], width: first.shape[1] };
+    };
+    logger.figure('prediction', figure(outputs.pred as torch.Tensor), step);
+    logger.figure('target', figure(batch.mel as torch.Tensor), step);
   }
 
   getOptimizer(): TrainerOptimizer {

@@ -259,7 +259,7 @@ describe('Trainer', { skip }, () => {
     });
     assert.ok(scalars.has('TrainIterStats/current_lr'));
     assert.ok(scalars.has('TrainIterStats/grad_norm'));
-    assert.equal(images, 8, 'trainLog figure at every step');
+    assert.equal(images, 16, 'trainLog figures (prediction and target) at every step');
   });
 
   test('exact resume at an epoch boundary: 2 + 2 epochs equal 4 epochs bitwise', async () => {

@@ -7,6 +7,11 @@ registerCommand(
   async () => (await import('./train.js')).trainCommand,
 );
 registerCommand(
+  'export',
+  'Write a trained model as a voice folder (model.safetensors + config.json), optionally fp16.',
+  async () => (await import('./export.js')).exportCommand,
+);
+registerCommand(
   'compute-stats',
   'Mean/std of the mel and linear spectrograms of a dataset (for audio.statsPath).',
   async () => (await import('./compute_stats.js')).computeStatsCommand,

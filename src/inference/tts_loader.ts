@@ -1,6 +1,6 @@
 /**
  * The model loader behind `ribbit speak`, `ribbit serve` and `loadSynthesizer`: a ribbit checkpoint (a
- * `.safetensors` weights file, its checkpoint `.json`, or a run folder) or a Coqui `.pth` (`{"model":
+ * `.safetensors` weights file, its checkpoint `.json`, a run folder, or a voice folder written by `ribbit export`) or a Coqui `.pth` (`{"model":
  * state_dict, "config": ..., ...}`), with a ribbit or Coqui `config.json`, becomes a Synthesizer with the
  * model's tokenizer and Griffin-Lim (until a neural vocoder is given).
  *
@@ -45,6 +45,9 @@ export function readModelWeights(modelPath: string): LoadedWeights {
     if (root instanceof Map && root.get('config') instanceof Map) config = toPlain(root.get('config'));
     return { weights, config };
   }
+  // a voice folder (`ribbit export`, the bundled voice): model.safetensors + config.json
+  const voiceWeights = join(modelPath, 'model.safetensors');
+  if (statSync(modelPath).isDirectory() && existsSync(voiceWeights)) modelPath = voiceWeights;
   const { weights, path } = loadCheckpointWeights(modelPath);
   // the run's config.json beside the checkpoint, or the config recorded in the checkpoint JSON
   let config: unknown;

@@ -3,7 +3,7 @@
 // resume the run with `ribbit train --continue-path`.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -83,6 +83,20 @@ test('ribbit speak: a WAV from the last checkpoint of the run', () => {
   assert.equal(wav.sampleRate, 22050);
   assert.ok(wav.samples.length > 1000, `${wav.samples.length} samples`);
   assert.ok(wav.samples.every(Number.isFinite));
+});
+
+test('ribbit export --fp16: a voice folder half the size that speaks', () => {
+  const voice = join(dir, 'voice');
+  const r = ribbit('export', '--model-path', runFolder(), '--out', voice, '--fp16');
+  assert.equal(r.status, 0, r.out);
+  const run = runFolder();
+  const full = statSync(join(run, 'checkpoint_2.safetensors')).size;
+  const half = statSync(join(voice, 'model.safetensors')).size;
+  assert.ok(half < full * 0.55, `${half} bytes vs ${full}`);
+  const out = join(dir, 'voice.wav');
+  const s = ribbit('speak', '--model-path', voice, '--text', 'Hello there.', '--out', out);
+  assert.equal(s.status, 0, s.out);
+  assert.ok(readWav(new Uint8Array(readFileSync(out))).samples.length > 500);
 });
 
 test('ribbit train --continue-path resumes the run in place for one more epoch', () => {

@@ -5,47 +5,7 @@
 
 import type { Tensor } from '../../../torch/index.js';
 import * as torch from '../../../torch/index.js';
-import { Conv1d, Module, ModuleList } from '../../../torch/nn/index.js';
-
-/**
- * Batch norm over the channels of `[B, C, T]` with running statistics (PyTorch's `nn.BatchNorm1d`, same
- * state-dict keys: weight, bias, running_mean, running_var, num_batches_tracked). momentum 0.1, eps 1e-5.
- */
-export class BatchNorm1d extends Module {
-  readonly weight: Tensor;
-  readonly bias: Tensor;
-  readonly runningMean: Tensor;
-  readonly runningVar: Tensor;
-  readonly numBatchesTracked: Tensor;
-
-  constructor(
-    readonly numFeatures: number,
-    readonly momentum = 0.1,
-    readonly eps = 1e-5,
-  ) {
-    super();
-    this.weight = this.registerParameter('weight', torch.ones([numFeatures]));
-    this.bias = this.registerParameter('bias', torch.zeros([numFeatures]));
-    this.runningMean = this.registerBuffer('running_mean', torch.zeros([numFeatures]));
-    this.runningVar = this.registerBuffer('running_var', torch.ones([numFeatures]));
-    this.numBatchesTracked = this.registerBuffer('num_batches_tracked', torch.zeros([], { dtype: 'int64' }));
-  }
-
-  /** x: `[B, C, T]` -> `[B, C, T]`; updates the running statistics in training mode. */
-  forward(x: Tensor): Tensor {
-    if (this.training) torch.noGrad(() => this.numBatchesTracked.add_(1));
-    return torch.F.batchNorm(
-      x,
-      this.runningMean,
-      this.runningVar,
-      this.weight,
-      this.bias,
-      this.training,
-      this.momentum,
-      this.eps,
-    );
-  }
-}
+import { BatchNorm1d, Conv1d, Module, ModuleList } from '../../../torch/nn/index.js';
 
 /** conv1d (dilated, zero "same" padding applied after the conv) -> ReLU -> BatchNorm. `[B, C_in, T]` -> `[B, C_out, T]`. */
 export class Conv1dBN extends Module {

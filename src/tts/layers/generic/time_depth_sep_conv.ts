@@ -6,8 +6,7 @@
 
 import type { Tensor } from '../../../torch/index.js';
 import * as torch from '../../../torch/index.js';
-import { Conv1d, Module, ModuleList } from '../../../torch/nn/index.js';
-import { BatchNorm1d } from './res_conv_bn.js';
+import { BatchNorm1d, Conv1d, Module, ModuleList } from '../../../torch/nn/index.js';
 
 /** `[B, C_in, T]` -> `[B, C_out, T]` (C_out must equal C_in for the residual). */
 export class TimeDepthSeparableConv extends Module {

@@ -10,12 +10,12 @@
 
 import type { Tensor } from '../../../torch/index.js';
 import * as torch from '../../../torch/index.js';
-import { Conv1d, Embedding, Module } from '../../../torch/nn/index.js';
+import { BatchNorm1d, Conv1d, Embedding, Module } from '../../../torch/nn/index.js';
+import { normal_ } from '../../../torch/nn/init.js';
 import type { GlowTTSEncoderParams, GlowTTSEncoderType } from '../../configs/glow_tts_config.js';
 import { sequenceMask } from '../../utils/helpers.js';
 import { GatedConvBlock } from '../generic/gated_conv.js';
-import { normal_ } from '../generic/init.js';
-import { BatchNorm1d, ResidualConv1dBNBlock } from '../generic/res_conv_bn.js';
+import { ResidualConv1dBNBlock } from '../generic/res_conv_bn.js';
 import { TimeDepthSeparableConvBlock } from '../generic/time_depth_sep_conv.js';
 import { DurationPredictor } from './duration_predictor.js';
 import { ResidualConv1dLayerNormBlock } from './glow.js';

@@ -9,7 +9,7 @@
 import type { Tensor } from '../../../torch/index.js';
 import * as torch from '../../../torch/index.js';
 import { Conv1d, Module, ModuleList, weightNorm } from '../../../torch/nn/index.js';
-import { zeros_ } from '../generic/init.js';
+import { zeros_ } from '../../../torch/nn/init.js';
 import { type FlowOutput, LayerNorm } from '../generic/normalization.js';
 import { WN } from '../generic/wavenet.js';
 

@@ -8,7 +8,7 @@
 import type { Tensor } from '../../../torch/index.js';
 import * as torch from '../../../torch/index.js';
 import { Conv1d, Module, ModuleList } from '../../../torch/nn/index.js';
-import { xavierUniform_ } from '../generic/init.js';
+import { xavierUniform_ } from '../../../torch/nn/init.js';
 import { LayerNorm, LayerNorm2 } from '../generic/normalization.js';
 
 export interface RelativePositionMultiHeadAttentionOptions {

@@ -59,7 +59,7 @@ class ChannelStats {
 export const computeStatsCommand: Command = {
   name: 'compute-stats',
   summary: 'Mean/std of the mel and linear spectrograms of a dataset (for audio.statsPath).',
-  usage: 'ribbit compute-stats --config-path CONFIG.json --out-path stats.json [--<field> VALUE ...]',
+  usage: 'ribbit compute-stats --config-path CONFIG.json --out stats.json [--<field> VALUE ...]',
   description:
     "Reads every sample of the config's datasets (train and validation metadata), computes dB spectrograms\n" +
     'with the config\'s audio settings but without signal normalisation, and writes {"mel_mean", "mel_std",\n' +
@@ -67,18 +67,21 @@ export const computeStatsCommand: Command = {
     'audio.signalNorm=true) to train with mean-variance normalised features, as Coqui does.',
   options: [
     { name: 'config-path', type: 'string', arg: 'PATH', help: 'Run config JSON (ribbit or Coqui format).' },
-    { name: 'out-path', type: 'string', arg: 'PATH', help: 'Where to write the statistics JSON.' },
+    { name: 'config', type: 'string', arg: 'PATH', help: 'Same as --config-path.' },
+    { name: 'out', type: 'string', arg: 'PATH', help: 'Where to write the statistics JSON.' },
   ],
   allowOverrides: true,
   examples: [
-    'ribbit compute-stats --config-path recipes/demo/glow_tts.json --out-path data/demo/scale_stats.json',
-    'ribbit compute-stats --config-path config.json --out-path stats.json --datasets.0.path=/data/LJSpeech-1.1',
+    'ribbit compute-stats --config-path recipes/demo/glow_tts.json --out data/demo/scale_stats.json',
+    'ribbit compute-stats --config-path config.json --out stats.json --datasets.0.path=/data/LJSpeech-1.1',
   ],
   async run(args) {
     const o = args.options;
-    if (typeof o.outPath !== 'string') throw new UsageError('--out-path PATH is required');
+    if (typeof o.out !== 'string') throw new UsageError('--out PATH is required');
+    const outPath = o.out;
+    const configPath = typeof o.configPath === 'string' ? o.configPath : o.config;
     const config = loadRunConfig({
-      configPath: typeof o.configPath === 'string' ? o.configPath : undefined,
+      configPath: typeof configPath === 'string' ? configPath : undefined,
       overrides: args.rest,
     }) as {
       audio: Record<string, unknown>;
@@ -124,7 +127,7 @@ export const computeStatsCommand: Command = {
     // without the fields that mean-variance scaling does not use
     const snakeAudio: Record<string, unknown> = {};
     const unused = new Set(['maxNorm', 'minLevelDb', 'symmetricNorm', 'clipNorm']);
-    for (const [k, v] of Object.entries({ ...config.audio, signalNorm: true, statsPath: o.outPath })) {
+    for (const [k, v] of Object.entries({ ...config.audio, signalNorm: true, statsPath: outPath })) {
       if (!unused.has(k)) snakeAudio[camelToSnake(k)] = v;
     }
     const stats: AudioStats = {
@@ -134,9 +137,9 @@ export const computeStatsCommand: Command = {
       linear_std: l.std(),
       audio_config: snakeAudio,
     };
-    writeFileAtomicSync(o.outPath, `${JSON.stringify(stats)}\n`);
+    writeFileAtomicSync(outPath, `${JSON.stringify(stats)}\n`);
     log.line(
-      ` > Wrote ${o.outPath}: ${samples.length} files, ${m.frames.toLocaleString('en-US')} frames, ` +
+      ` > Wrote ${outPath}: ${samples.length} files, ${m.frames.toLocaleString('en-US')} frames, ` +
         `${m.channels} mel and ${l.channels} linear channels (${((Date.now() - started) / 1000).toFixed(1)} s)`,
     );
     return 0;

@@ -30,7 +30,7 @@ test('compute-stats writes mel/linear mean and std that standardise the dataset'
       'compute-stats',
       '--config-path',
       configPath,
-      '--out-path',
+      '--out',
       out,
       '--audio.numMels=40',
       '--outChannels=40',

@@ -1,6 +1,8 @@
 // Benchmark dispatcher: `npm run bench -- <name> [options]` runs bench/<name>.ts in this process with the
-// options left in process.argv. `--threads N` sets libtorch's intra-op threads for any bench (through
-// RIBBIT_NUM_THREADS, read when the engine loads). Without a name, lists the benches.
+// options left in process.argv (a '-' in the name stands for '_': `glow-tts` runs bench/glow_tts.ts).
+// `--threads N` sets libtorch's intra-op threads for any bench (through RIBBIT_NUM_THREADS, read when the
+// engine loads); the benches in LIST_THREADS read --threads themselves, as a list (`--threads 1,all`).
+// Without a name, lists the benches.
 import { readdirSync } from 'node:fs';
 
 const dir = new URL('.', import.meta.url);
@@ -8,13 +10,16 @@ const available = readdirSync(dir)
   .filter((f) => f.endsWith('.ts') && f !== 'run.ts')
   .map((f) => f.slice(0, -3))
   .sort();
-const name = process.argv.slice(2).find((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
+/** Benches that take `--threads` as a list of thread counts and set them per case. */
+const LIST_THREADS = new Set(['glow_tts']);
+const given = process.argv.slice(2).find((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
+const name = given?.replaceAll('-', '_');
 if (!name || !available.includes(name)) {
   console.error(`usage: npm run bench -- <name> [--threads N] [options]\nbenches: ${available.join(', ')}`);
   process.exit(name ? 1 : 0);
 }
 const t = process.argv.indexOf('--threads');
-if (t >= 0) {
+if (t >= 0 && !LIST_THREADS.has(name)) {
   const n = Number(process.argv[t + 1]);
   if (!Number.isInteger(n) || n < 1) {
     console.error(`--threads: expected a positive integer, got ${process.argv[t + 1]}`);

@@ -41,3 +41,8 @@ registerCommand(
   'Serve a model over HTTP (Coqui/MaryTTS-compatible API, streaming, web page).',
   async () => (await import('./serve.js')).serveCommand,
 );
+registerCommand(
+  'new-model',
+  'Write the skeleton of a new TTS model (config, layer, loss, model, tests) and register it.',
+  async () => (await import('./new_model.js')).newModelCommand,
+);

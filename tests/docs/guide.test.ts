@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { baseTtsMethods, callbackMethods, trainableModelMethods } from '../scaffold/api_methods.ts';
 import { ProjectCopy, REPO_ROOT, type RunResult } from '../scaffold/project_copy.ts';
 import { assembleFiles, codeBlocks, isTypeScript } from './code_blocks.ts';
 
@@ -76,22 +77,8 @@ test('the guide code is formatted and lint-clean as the project wants it (biome)
   assert.equal(r.code, 0, `biome check of the guide's files (fix the blocks in ${GUIDE}):\n${r.output}`);
 });
 
-/** Method names declared in a class or interface body of a source file. */
-function declaredMethods(path: string, header: RegExp): string[] {
-  const text = readFileSync(join(REPO_ROOT, path), 'utf8');
-  const start = text.search(header);
-  assert.ok(start >= 0, `${header} not found in ${path}`);
-  const body = text.slice(start, text.indexOf('\n}', start));
-  const names = [...body.matchAll(/^ {2}(?:abstract |override |async |readonly )*(\w+)\??(?:<[^>]*>)?\(/gm)];
-  return [...new Set(names.map((m) => m[1]))].filter((n) => n !== 'constructor');
-}
-
 test('the guide names every method of BaseTTS, TrainableModel and the Trainer callbacks', () => {
-  const methods = [
-    ...declaredMethods('src/tts/models/base_tts.ts', /export abstract class BaseTTS\b/),
-    ...declaredMethods('src/trainer/api.ts', /export interface TrainableModel\b/),
-    ...declaredMethods('src/trainer/api.ts', /export interface TrainerCallbacks\b/),
-  ];
+  const methods = [...baseTtsMethods(), ...trainableModelMethods(), ...callbackMethods()];
   assert.ok(methods.length > 25, `only ${methods.length} methods found: ${methods.join(', ')}`);
   const missing = [...new Set(methods)].filter((m) => !new RegExp(`\`${m}[(\`]`).test(markdown));
   assert.deepEqual(missing, [], `${GUIDE} does not mention: ${missing.join(', ')}`);

@@ -37,6 +37,12 @@ test('every TypeScript block of the guide names its file', () => {
   assert.ok(tsBlocks.length >= 10, `only ${tsBlocks.length} TypeScript blocks found`);
   const unnamed = tsBlocks.filter((b) => !b.attrs.file).map((b) => `${GUIDE}:${b.line}`);
   assert.deepEqual(unnamed, [], 'every ```ts block needs file=PATH (it is written there and tested)');
+  // GitHub does not show the info string: the line above each block names the file for readers
+  const lines = markdown.split('\n');
+  const unlabelled = tsBlocks
+    .filter((b) => !lines[b.line - 2]?.includes(`\`${b.attrs.file}\``))
+    .map((b) => `${GUIDE}:${b.line}`);
+  assert.deepEqual(unlabelled, [], 'the line before each block names its file (**`path`**:)');
   assert.ok(testFiles.length >= 3 && runFiles.length >= 1);
 });
 

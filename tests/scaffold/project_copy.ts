@@ -3,7 +3,7 @@
  * new-model`): `src/`, `package.json` and `tsconfig.json` are copied, `node_modules` and `native/build` are
  * symlinked, so the copy imports, typechecks and runs like the real tree without touching it.
  */
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import {
   appendFileSync,
   cpSync,
@@ -32,6 +32,9 @@ export interface RunResult {
   seconds: number;
 }
 
+/** Children of runProcess still running (stopped by ProjectCopy.remove). */
+const running = new Set<ChildProcess>();
+
 /** Runs a program to completion (asynchronously, so several can run at once). */
 export function runProcess(
   command: string,
@@ -56,16 +59,18 @@ export function runProcess(
     child.stderr.setEncoding('utf8').on('data', (d: string) => {
       stderr += d;
     });
+    running.add(child);
     child.on('error', reject);
-    child.on('close', (code) =>
+    child.on('close', (code) => {
+      running.delete(child);
       resolve({
         code,
         stdout,
         stderr,
         output: `${stdout}${stderr ? `\n--- stderr ---\n${stderr}` : ''}`,
         seconds: (performance.now() - started) / 1000,
-      }),
-    );
+      });
+    });
   });
 }
 
@@ -138,8 +143,9 @@ export class ProjectCopy {
     });
   }
 
-  /** Deletes the copy (the symlinked folders are left alone). */
+  /** Stops what still runs in it (a test that failed early) and deletes it (not the symlinked folders). */
   remove(): void {
+    for (const child of running) child.kill();
     rmSync(this.root, { recursive: true, force: true });
   }
 }

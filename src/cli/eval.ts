@@ -114,7 +114,7 @@ export const evalCommand: Command = {
   summary:
     'Objective voice quality vs reference recordings: MCD-DTW, F0 RMSE, voicing error, duration ratio.',
   usage:
-    'ribbit eval --model-path FILE --config-path FILE --dataset DIR [--sentences N] [--offset K] [--json]\n' +
+    'ribbit eval [--model-path PATH [--config-path FILE]] --dataset DIR [--sentences N] [--offset K] [--json]\n' +
     '       ribbit eval --ref-dir DIR --synth-dir DIR [--json]',
   description:
     'With a model: speaks the sentences offset..offset+N-1 of an LJSpeech-format dataset (metadata.csv\n' +
@@ -127,7 +127,12 @@ export const evalCommand: Command = {
     'synthesized / reference length after trimming. See docs/eval.md.',
   options: [
     { name: 'model-path', type: 'string', arg: 'FILE', help: 'Model checkpoint.' },
-    { name: 'config-path', type: 'string', arg: 'FILE', help: 'Model config JSON.' },
+    {
+      name: 'config-path',
+      type: 'string',
+      arg: 'FILE',
+      help: "Model config JSON (default: the run's config.json).",
+    },
     { name: 'vocoder-path', type: 'string', arg: 'FILE', help: 'Vocoder checkpoint (default: Griffin-Lim).' },
     { name: 'vocoder-config-path', type: 'string', arg: 'FILE', help: 'Vocoder config JSON.' },
     { name: 'device', type: 'string', arg: 'DEV', help: "'cpu' or 'cuda[:n]'." },
@@ -164,7 +169,7 @@ export const evalCommand: Command = {
     { name: 'json', type: 'boolean', help: 'Print JSON ({settings, rows, mean}) instead of the table.' },
   ],
   examples: [
-    'ribbit eval --model-path runs/glow/best_model.pth --config-path runs/glow/config.json \\\n' +
+    'ribbit eval --model-path runs/glow_tts-2026-11-24_101500 \\\n' +
       '      --dataset data/demo-heldout --sentences 20',
     'ribbit eval --ref-dir data/demo/wavs --synth-dir out/griffin-lim --order 24 --json > mcd.json',
     'ribbit make-demo-dataset --out data/heldout --sentences 20 --offset 400   # a held-out reference set',

@@ -99,7 +99,7 @@ export const trainCommand: Command = {
     });
     const model = createModel(config);
     const trainer = new Trainer({
-      config: model.config as unknown as TrainerSettings & Record<string, unknown>,
+      config: model.config,
       model,
       continuePath,
       restorePath: typeof o.restorePath === 'string' ? o.restorePath : undefined,

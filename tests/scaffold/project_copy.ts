@@ -49,7 +49,7 @@ export function runProcess(
       cwd: options.cwd,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: options.timeoutMs ?? 120_000,
+      timeout: options.timeoutMs ?? 600_000,
     });
     let stdout = '';
     let stderr = '';
@@ -111,12 +111,12 @@ export class ProjectCopy {
   }
 
   /** `node --import tsx ARGS` in the copy. */
-  node(args: string[], timeoutMs = 120_000): Promise<RunResult> {
+  node(args: string[], timeoutMs = 600_000): Promise<RunResult> {
     return runProcess(process.execPath, ['--import', 'tsx', ...args], { cwd: this.root, timeoutMs });
   }
 
   /** `node --import tsx --test FILES` in the copy (one process per file, as `npm test` does). */
-  test(files: string[], timeoutMs = 120_000): Promise<RunResult> {
+  test(files: string[], timeoutMs = 600_000): Promise<RunResult> {
     return this.node(['--test', '--test-reporter=spec', ...files], timeoutMs);
   }
 
@@ -124,7 +124,7 @@ export class ProjectCopy {
    * `tsc --noEmit` with the project's compiler options over `files` and everything they import (much less
    * than the whole project, so it takes seconds rather than a minute).
    */
-  typecheck(files: string[], timeoutMs = 180_000): Promise<RunResult> {
+  typecheck(files: string[], timeoutMs = 600_000): Promise<RunResult> {
     const config = 'tsconfig.check.json';
     this.write(config, JSON.stringify({ extends: './tsconfig.json', include: [], files }, null, 2));
     const tsc = join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
@@ -135,7 +135,7 @@ export class ProjectCopy {
   }
 
   /** `biome check` (format and lint, the project's settings) of `files`; changes nothing. */
-  lint(files: string[], timeoutMs = 60_000): Promise<RunResult> {
+  lint(files: string[], timeoutMs = 300_000): Promise<RunResult> {
     const biome = join(REPO_ROOT, 'node_modules', '@biomejs', 'biome', 'bin', 'biome');
     return runProcess(process.execPath, [biome, 'check', '--colors=off', ...files], {
       cwd: this.root,

@@ -3,6 +3,7 @@
  * side; anything implementing `TrainableModel` can be trained (a vocoder, a speaker encoder, a toy model).
  */
 import type { Tensor } from '../torch/index.js';
+import type { Trainer } from './trainer.js';
 
 /** Named losses of one step: `loss` is what is optimised; every item is logged. Values are 0-d tensors. */
 export type LossDict = { loss: Tensor } & Record<string, Tensor>;
@@ -55,17 +56,17 @@ export interface ModelLogger {
 
 /** Hooks the Trainer calls on the model, the criterion, the optimizers and user callbacks. */
 export interface TrainerCallbacks {
-  onInitStart?(trainer: unknown): void;
-  onInitEnd?(trainer: unknown): void;
-  onEpochStart?(trainer: unknown): void;
-  onEpochEnd?(trainer: unknown): void;
-  onTrainEpochStart?(trainer: unknown): void;
-  onTrainEpochEnd?(trainer: unknown): void;
-  onTrainStepStart?(trainer: unknown): void;
-  onTrainStepEnd?(trainer: unknown): void;
-  onKeyboardInterrupt?(trainer: unknown): void;
+  onInitStart?(trainer: Trainer): void;
+  onInitEnd?(trainer: Trainer): void;
+  onEpochStart?(trainer: Trainer): void;
+  onEpochEnd?(trainer: Trainer): void;
+  onTrainEpochStart?(trainer: Trainer): void;
+  onTrainEpochEnd?(trainer: Trainer): void;
+  onTrainStepStart?(trainer: Trainer): void;
+  onTrainStepEnd?(trainer: Trainer): void;
+  onKeyboardInterrupt?(trainer: Trainer): void;
   beforeBackwardPass?(lossDict: LossDict, optimizer: TrainerOptimizer): void;
-  beforeGradientClipping?(trainer: unknown): void;
+  beforeGradientClipping?(trainer: Trainer): void;
 }
 
 /** A batch is whatever the model's data loader yields; formatBatch may reshape it. */

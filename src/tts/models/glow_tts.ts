@@ -286,10 +286,8 @@ export class GlowTTS extends BaseTTS<GlowTTSConfig> {
   }
 
   /** Trainer callback: data-dependent init during the first `dataDepInitSteps` steps. */
-  onTrainStepStart(trainer: unknown): void {
-    const t = trainer as { step?: number; totalStepsDone?: number };
-    const step = t.step ?? t.totalStepsDone ?? 0;
-    this.runDataDepInit = step < this.config.dataDepInitSteps;
+  onTrainStepStart(trainer: { step: number }): void {
+    this.runDataDepInit = trainer.step < this.config.dataDepInitSteps;
   }
 
   // ----- Trainer API ---------------------------------------------------------------------------------------

@@ -81,7 +81,10 @@ function readSpeakers(path: string): string[] {
  * @throws Error listing missing, unexpected and mis-shaped tensors.
  */
 export function buildModel(config: unknown, weights: Map<string, Tensor>): BaseTTS {
-  const model = createModel(config as { model?: unknown });
+  // no phoneme disk cache at inference (it would write into the caller's working directory)
+  const model = createModel({ ...(config as Record<string, unknown>), phonemeCachePath: null } as {
+    model?: unknown;
+  });
   model.loadStateDict(weights, { strict: true });
   for (const w of weights.values()) w.dispose();
   model.eval();

@@ -10,14 +10,9 @@ import { join } from 'node:path';
 import { AudioProcessor } from '../src/audio/processor.ts';
 import * as torch from '../src/torch/index.ts';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-}
-
-const seconds = Number(arg('seconds', '60'));
-const iters = Number(arg('iters', '5'));
-const dtype = arg('dtype', 'float32') as 'float32' | 'float64';
+const seconds = Number(argOr('seconds', '60'));
+const iters = Number(argOr('iters', '5'));
+const dtype = argOr('dtype', 'float32') as 'float32' | 'float64';
 const sampleRate = 22050;
 const n = Math.round(seconds * sampleRate);
 
@@ -85,6 +80,8 @@ with torch.no_grad():
 times.sort()
 print(json.dumps({"ms": times[len(times) // 2], "version": torch.__version__, "threads": torch.get_num_threads()}))
 `;
+
+import { argOr } from './args.ts';
 
 let torchMs: number | null = null;
 let torchVersion: string | null = null;

@@ -29,14 +29,7 @@ import { TTSTokenizer } from '../src/text/index.ts';
 import * as torch from '../src/torch/index.ts';
 import type { Batch } from '../src/trainer/api.ts';
 import { TinyTTS } from '../tests/trainer/tiny_model.ts';
-
-function arg(name: string): string | undefined {
-  const argv = process.argv;
-  const eq = argv.find((a) => a.startsWith(`--${name}=`));
-  if (eq) return eq.slice(name.length + 3);
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : undefined;
-}
+import { arg } from './args.ts';
 
 function int(name: string, fallback: number): number {
   const v = arg(name);

@@ -36,14 +36,8 @@ import type { Batch, TrainerOptimizer } from '../src/trainer/api.ts';
 import { GlowTTSConfig } from '../src/tts/configs/glow_tts_config.ts';
 import { GlowTTS } from '../src/tts/models/glow_tts.ts';
 import { maximumPath, sequenceMask } from '../src/tts/utils/helpers.ts';
+import { arg } from './args.ts';
 
-function arg(name: string): string | undefined {
-  const argv = process.argv;
-  const eq = argv.find((a) => a.startsWith(`--${name}=`));
-  if (eq) return eq.slice(name.length + 3);
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : undefined;
-}
 const flag = (name: string) => process.argv.includes(`--${name}`);
 
 function positiveInt(name: string, value: string | undefined, fallback: number): number {

@@ -13,14 +13,9 @@ import { Adam } from '../src/torch/optim/index.ts';
 
 const { F } = torch;
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-}
-
-const iters = Number(arg('iters', '20'));
-const rounds = Number(arg('rounds', '3'));
-const only = arg('only', '').split(',').filter(Boolean);
+const iters = Number(argOr('iters', '20'));
+const rounds = Number(argOr('rounds', '3'));
+const only = argOr('only', '').split(',').filter(Boolean);
 const threads = torch.getNumThreads();
 
 function median(xs: number[]): number {
@@ -194,6 +189,8 @@ out = {"version": torch.__version__}
 for n in names: out[n] = globals()[n]()
 print(json.dumps(out))
 `;
+
+import { argOr } from './args.ts';
 
 const selected = cases.filter((c) => only.length === 0 || only.includes(c.name));
 const python = process.env.RIBBIT_PYTHON ?? '/usr/bin/python3';

@@ -9,12 +9,7 @@ import { spawnSync } from 'node:child_process';
 import * as torch from '../src/torch/index.ts';
 import { Adam, type Optimizer, RAdam } from '../src/torch/optim/index.ts';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1] : fallback;
-}
-
-const iters = Number(arg('iters', '15'));
+const iters = Number(argOr('iters', '15'));
 const shapes: number[][] = [];
 for (let i = 0; i < 100; i++) shapes.push([512, 560], [192]);
 const numel = shapes.reduce((s, sh) => s + sh.reduce((a, b) => a * b, 1), 0);
@@ -78,6 +73,8 @@ out["radam"] = bench(torch.optim.RAdam, False, lr=1e-3, betas=(0.9, 0.998), weig
 out["radamForeach"] = bench(torch.optim.RAdam, True, lr=1e-3, betas=(0.9, 0.998), weight_decay=1e-6)
 print(json.dumps(out))
 `;
+
+import { argOr } from './args.ts';
 
 let py: Record<string, number | string> | null = null;
 let torchError: string | undefined;

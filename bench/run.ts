@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 
 const dir = new URL('.', import.meta.url);
 const available = readdirSync(dir)
-  .filter((f) => f.endsWith('.ts') && f !== 'run.ts')
+  .filter((f) => f.endsWith('.ts') && f !== 'run.ts' && f !== 'args.ts')
   .map((f) => f.slice(0, -3))
   .sort();
 /** Benches that take `--threads` as a list of thread counts and set them per case. */

@@ -8,21 +8,17 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { argOr } from './args.ts';
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && i + 1 < process.argv.length ? process.argv[i + 1]! : fallback;
-}
-
-const clients = Math.min(256, Math.max(1, Number(arg('clients', '8'))));
-const seconds = Math.min(600, Math.max(1, Number(arg('seconds', '30'))));
-const maxRequests = Math.max(1, Number(arg('max-requests', '100000')));
-const endpoint = arg('endpoint', 'stream') === 'wav' ? '/api/tts' : '/api/tts/stream';
-const delayMs = Number(arg('delay-ms', '20'));
-const workers = arg('workers', '');
-const modelPath = arg('model-path', '');
-const configPath = arg('config-path', '');
-const text = arg(
+const clients = Math.min(256, Math.max(1, Number(argOr('clients', '8'))));
+const seconds = Math.min(600, Math.max(1, Number(argOr('seconds', '30'))));
+const maxRequests = Math.max(1, Number(argOr('max-requests', '100000')));
+const endpoint = argOr('endpoint', 'stream') === 'wav' ? '/api/tts' : '/api/tts/stream';
+const delayMs = Number(argOr('delay-ms', '20'));
+const workers = argOr('workers', '');
+const modelPath = argOr('model-path', '');
+const configPath = argOr('config-path', '');
+const text = argOr(
   'text',
   'The quick brown fox jumps over the lazy dog. A second sentence follows it. And here is the third one.',
 );
@@ -40,7 +36,7 @@ const serverArgs = [
   '--port',
   '0',
   '--queue-size',
-  arg('queue-size', String(Math.max(64, clients * 2))),
+  argOr('queue-size', String(Math.max(64, clients * 2))),
   ...(workers ? ['--workers', workers] : []),
 ];
 const child = spawn(process.execPath, serverArgs, {

@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { loadConfig, readJsonFile } from '../config/index.ts';
 import type { Tensor } from '../torch/index.ts';
 import { fromRaw } from '../torch/io.ts';
-import { loadPthStateDict, readPth, toPlain } from '../torch/serialization/index.ts';
+import { readPth, stateDictOf, toPlain } from '../torch/serialization/index.ts';
 import { loadCheckpointWeights, resolveCheckpoint } from '../trainer/checkpoint.ts';
 import { type BaseTTS, createModel } from '../tts/models/index.ts';
 import type { LoadOptions } from './load.ts';
@@ -37,11 +37,11 @@ function isPth(path: string): boolean {
 export function readModelWeights(modelPath: string): LoadedWeights {
   if (!existsSync(modelPath)) throw new Error(`model not found: ${modelPath}`);
   if (isPth(modelPath)) {
-    const raw = loadPthStateDict(modelPath);
-    const weights = new Map<string, Tensor>();
-    for (const [k, v] of raw) weights.set(k, fromRaw(v));
-    let config: unknown;
+    // one read: the state dict and the config Coqui's Trainer stores beside it
     const root = readPth(modelPath);
+    const weights = new Map<string, Tensor>();
+    for (const [k, v] of stateDictOf(root, modelPath)) weights.set(k, fromRaw(v));
+    let config: unknown;
     if (root instanceof Map && root.get('config') instanceof Map) config = toPlain(root.get('config'));
     return { weights, config };
   }

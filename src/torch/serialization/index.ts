@@ -9,7 +9,14 @@ export {
   type UnpickleResult,
   unpickle,
 } from './pickle.ts';
-export { type LoadStateDictOptions, loadPthStateDict, type ReadPthOptions, readPth, toPlain } from './pth.ts';
+export {
+  type LoadStateDictOptions,
+  loadPthStateDict,
+  type ReadPthOptions,
+  readPth,
+  stateDictOf,
+  toPlain,
+} from './pth.ts';
 export {
   bfloat16ToNumber,
   checkRawTensor,

@@ -541,16 +541,23 @@ export function loadPthStateDict(
   options: LoadStateDictOptions = {},
 ): Map<string, RawTensor> {
   const file = options.name ?? (typeof source === 'string' ? source : '<bytes>');
-  const root = readPth(source, options);
+  return stateDictOf(readPth(source, options), file, options.key);
+}
+
+/**
+ * The model state dict inside an unpickled checkpoint (`readPth` output), found as {@link loadPthStateDict}
+ * finds it; for callers that also need other entries of the checkpoint (its `config`) without reading it twice.
+ */
+export function stateDictOf(root: unknown, file: string, key?: string): Map<string, RawTensor> {
   if (!(root instanceof Map)) throw new Error(`${file}: checkpoint is not a dict`);
   let sd: unknown;
-  if (options.key !== undefined) {
-    if (!root.has(options.key)) {
+  if (key !== undefined) {
+    if (!root.has(key)) {
       throw new Error(
-        `${file}: checkpoint has no '${options.key}' (keys: ${[...root.keys()].map(String).join(', ')})`,
+        `${file}: checkpoint has no '${key}' (keys: ${[...root.keys()].map(String).join(', ')})`,
       );
     }
-    sd = root.get(options.key);
+    sd = root.get(key);
   } else if (root.get('model') instanceof Map) {
     sd = root.get('model');
   } else if (root.get('state_dict') instanceof Map) {

@@ -343,13 +343,14 @@ export class GlowTTS extends BaseTTS<GlowTTSConfig> {
   }
 
   /**
-   * Figures of the first batch item: the mel predicted by inference, the ground-truth mel (both
-   * `[C, T]`, channels as rows) and the MAS alignment (`[T_en, T_de]`, tokens as rows).
+   * Logs of the first batch item: figures of the mel predicted by inference, the ground-truth mel (both
+   * `[C, T]`, channels as rows) and the MAS alignment (`[T_en, T_de]`, tokens as rows), and the predicted mel
+   * through Griffin-Lim.
    */
   createLogs(
     batch: Batch,
     outputs: Record<string, unknown>,
-  ): Record<string, { data: Float32Array; height: number; width: number }> {
+  ): { figures: Record<string, { data: Float32Array; height: number; width: number }>; audio: Float32Array } {
     const b = this.formatBatch(batch);
     return torch.tidy(() => {
       const wasTraining = this.training;
@@ -368,7 +369,7 @@ export class GlowTTS extends BaseTTS<GlowTTSConfig> {
       };
       const alignments = outputs.alignments as Tensor | undefined;
       if (alignments) figures.alignment = figure(alignments.select(0, 0).transpose(0, 1));
-      return figures;
+      return { figures, audio: this.melToWav(pred.modelOutputs.select(0, 0)) };
     });
   }
 
@@ -379,13 +380,9 @@ export class GlowTTS extends BaseTTS<GlowTTSConfig> {
     logger: ModelLogger,
     step: number,
   ): void {
-    const figures = this.createLogs(batch, outputs);
+    const { figures, audio } = this.createLogs(batch, outputs);
     for (const [name, fig] of Object.entries(figures)) logger.figure(`${prefix}/${name}`, fig, step);
-    // the predicted mel through Griffin-Lim ([C, T] figure rows are channels)
-    const pred = figures.prediction;
-    const mel = torch.tensor(pred.data, { shape: [pred.height, pred.width] });
-    logger.audio(`${prefix}/audio`, this.melToWav(mel.transpose(0, 1)), this.ap.sampleRate, step);
-    mel.dispose();
+    logger.audio(`${prefix}/audio`, audio, this.ap.sampleRate, step);
   }
 }
 

@@ -10,6 +10,12 @@ import type { Tensor } from '../../src/torch/index.ts';
 import * as torch from '../../src/torch/index.ts';
 import { loadTensors } from '../../src/torch/io.ts';
 import {
+  DiscriminatorLoss,
+  type GANLossConfig,
+  GeneratorLoss,
+  type TorchSTFT,
+} from '../../src/vocoder/layers/losses.ts';
+import {
   HifiganDiscriminator,
   hifiganWidthsFromStateDict,
 } from '../../src/vocoder/models/hifigan_discriminator.ts';
@@ -117,5 +123,83 @@ test('HiFiGAN discriminator: widths from the checkpoint, scores, features and MS
   for (let i = 1; ref.has(`msd_pool.${i}.real`); i++) {
     pooled = torch.F.avgPool1d(pooled, 4, 2, 2);
     assertAbs(`msd_pool.${i}`, pooled, ref.get(`msd_pool.${i}.real`) as Tensor, 1e-6);
+  }
+});
+
+/** The loss fields of the fixture's config.json (snake_case) as the loss wrappers read them. */
+function lossConfig(): GANLossConfig {
+  const c = config();
+  return {
+    useStftLoss: c.use_stft_loss as boolean,
+    useSubbandStftLoss: c.use_subband_stft_loss as boolean,
+    useMseGanLoss: c.use_mse_gan_loss as boolean,
+    useHingeGanLoss: c.use_hinge_gan_loss as boolean,
+    useFeatMatchLoss: c.use_feat_match_loss as boolean,
+    useL1SpecLoss: c.use_l1_spec_loss as boolean,
+    stftLossWeight: c.stft_loss_weight as number,
+    subbandStftLossWeight: c.subband_stft_loss_weight as number,
+    mseGLossWeight: c.mse_G_loss_weight as number,
+    featMatchLossWeight: c.feat_match_loss_weight as number,
+    l1SpecLossWeight: c.l1_spec_loss_weight as number,
+    stftLossParams: c.stft_loss_params as Record<string, unknown>,
+    l1SpecLossParams: c.l1_spec_loss_params as Record<string, unknown>,
+    audio: { sampleRate: (c.audio as { sample_rate: number }).sample_rate },
+  };
+}
+
+function assertItems(
+  name: string,
+  got: Record<string, Tensor>,
+  want: Record<string, number>,
+  rtol: number,
+): void {
+  assert.deepEqual(Object.keys(got).sort(), Object.keys(want).sort(), `${name}: item names`);
+  for (const [k, v] of Object.entries(want)) {
+    const g = got[k].item();
+    assert.ok(Math.abs(g - v) <= rtol * Math.abs(v), `${name}.${k}: ${g} vs ${v}`);
+  }
+}
+
+test('GeneratorLoss / DiscriminatorLoss items and the L1 mel intermediates match Coqui (1e-5 rel)', {
+  skip,
+}, () => {
+  const ref = loadTensors(join(dir, 'discriminator.safetensors')).tensors;
+  const inter = loadTensors(join(dir, 'losses.safetensors')).tensors;
+  const want = JSON.parse(readFileSync(join(dir, 'losses.json'), 'utf8'));
+  const r = (k: string) => ref.get(k) as Tensor;
+  const outputs = (which: string) => {
+    const scores: Tensor[] = [];
+    const feats: Tensor[][] = [];
+    for (let i = 0; ref.has(`d_${which}.${i}.score`); i++) {
+      scores.push(r(`d_${which}.${i}.score`));
+      const f: Tensor[] = [];
+      for (let j = 0; ref.has(`d_${which}.${i}.feat.${j}`); j++) f.push(r(`d_${which}.${i}.feat.${j}`));
+      feats.push(f);
+    }
+    return { scores, feats };
+  };
+  const real = outputs('real');
+  const fake = outputs('fake');
+  const cfg = lossConfig();
+  const d = new DiscriminatorLoss(cfg).forward(fake.scores, real.scores);
+  assertItems('DiscriminatorLoss', d, want.DiscriminatorLoss, 1e-5);
+  const gl = new GeneratorLoss(cfg);
+  const g = gl.forward({
+    yHat: r('y_fake'),
+    y: r('y_real'),
+    scoresFake: fake.scores,
+    featsFake: fake.feats,
+    featsReal: real.feats,
+  });
+  assertItems('GeneratorLoss', g, want.GeneratorLoss, 1e-5);
+  // the mel magnitudes behind G_l1_spec_loss (1e-4 relative to the tensor's max)
+  const stft = gl.l1SpecLoss?.stft as TorchSTFT;
+  for (const [k, y] of [
+    ['l1_spec.mel_real', r('y_real')],
+    ['l1_spec.mel_fake', r('y_fake')],
+  ] as const) {
+    const want = inter.get(k) as Tensor;
+    const scale = want.abs().max().item();
+    assertAbs(k, stft.forward(y), want, 1e-4 * scale);
   }
 });

@@ -8,7 +8,6 @@
  * Batches: `input` mel `[B, C, frames]`, `waveform` `[B, 1, seqLen]` (and `inputDisc` / `waveformDisc`, another
  * item of the batch's epoch, with `returnPairs`: Coqui's `diff_samples_for_G_and_D`).
  */
-import { readFileSync } from 'node:fs';
 import { resample } from '../../audio/resample.js';
 import { readWav } from '../../audio/wav.js';
 import type { MelExtractor } from '../../data/dataset.js';

@@ -217,9 +217,4 @@ export abstract class BaseTrainerModel<
 }
 
 /** Any model built on the base (what the registry stores and `ribbit train` trains); its config has the Trainer's settings. */
-export type AnyModel = BaseTrainerModel<
-  OptimizerConfig & TrainerSettings & Record<string, unknown>,
-  Batch,
-  unknown,
-  unknown
->;
+export type AnyModel = BaseTrainerModel<OptimizerConfig & TrainerSettings, Batch, unknown, unknown>;

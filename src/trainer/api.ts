@@ -120,7 +120,7 @@ export interface TrainerContext {
   readonly step: number;
   /** Epochs done. */
   readonly epoch: number;
-  readonly config: TrainerSettings & Record<string, unknown>;
+  readonly config: TrainerSettings;
   /** The run folder. */
   readonly runPath: string;
   readonly model: TrainableModel;

@@ -41,7 +41,7 @@ export type { TrainerSettings } from './api.js';
 
 export interface TrainerOptions {
   /** The settings; typically the whole model config (it is saved as config.json in the run folder). */
-  config: TrainerSettings & Record<string, unknown>;
+  config: TrainerSettings;
   model: TrainableModel;
   /** Resume this run folder exactly (model, optimizers, schedulers, RNG, step, epoch, best loss). */
   continuePath?: string | null;
@@ -132,7 +132,7 @@ export function mergeLossItems(
 }
 
 export class Trainer implements TrainerContext {
-  readonly config: TrainerSettings & Record<string, unknown>;
+  readonly config: TrainerSettings;
   readonly model: TrainableModel;
   readonly runPath: string;
   readonly console: ConsoleLogger;

@@ -103,7 +103,7 @@ test('eval items are whole utterances, one per batch', async () => {
 });
 
 test('precomputed mels (.npy) pair by stem; segments cut the same frames; unreadable files are dropped and reported', async () => {
-  const { dir, wavs } = makeData();
+  const { dir } = makeData();
   const feats = join(dir, 'feats');
   mkdirSync(feats);
   for (const [name, n] of [

@@ -102,7 +102,7 @@ export class GANDataset implements BatchSource {
       } catch (e) {
         const why = (e as Error).message.replace(wavOf(it), '').replace(/^[:\s]+/, '') || 'unreadable';
         const key = why.split(' (')[0];
-        (dropped[key] ??= []).push(wavOf(it));
+        dropped[key] = [...(dropped[key] ?? []), wavOf(it)];
       }
       if (o.items.length >= 1000 && (i + 1) % Math.ceil(o.items.length / 10) === 0) {
         o.log?.(`   | > checked ${i + 1} of ${o.items.length} files`);

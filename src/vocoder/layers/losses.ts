@@ -263,8 +263,8 @@ export class GeneratorLoss {
     return torch.tidy(() => {
       const c = this.config;
       const items: Record<string, Tensor> = {};
-      let gen = torch.zeros([]);
-      let adv = torch.zeros([]);
+      let gen = torch.zeros([], { device: i.yHat.device });
+      let adv = torch.zeros([], { device: i.yHat.device });
       if (this.stftLoss) {
         const T = i.y.shape[2];
         const { mag, sc } = this.stftLoss.forward(i.yHat.narrow(2, 0, T).squeeze(1), i.y.squeeze(1));
@@ -313,7 +313,7 @@ export class DiscriminatorLoss {
   forward(scoresFake: Tensor[], scoresReal: Tensor[]): LossDict {
     return torch.tidy(() => {
       const items: Record<string, Tensor> = {};
-      let loss = torch.zeros([]);
+      let loss = torch.zeros([], { device: scoresFake[0]?.device ?? 'cpu' });
       const apply = (name: string, fn: DLossFn) => {
         const parts = scoresFake.map((f, k) => fn(f, scoresReal[k]));
         const mean = (key: 'total' | 'real' | 'fake') =>

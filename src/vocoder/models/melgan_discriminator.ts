@@ -22,6 +22,8 @@ export interface MelganDiscriminatorArgs {
   maxChannels?: number;
   /** Stride of each downsampling conv (default [4, 4, 4, 4]). */
   downsampleFactors?: readonly number[];
+  /** A downsampling conv has C_in / groupsDenominator groups (default 4). */
+  groupsDenominator?: number;
 }
 
 /** x `[B, 1, T]` -> score `[B, 1, T']` and the output of every layer (its last entry is the score). */
@@ -50,7 +52,11 @@ export class MelganDiscriminator extends Module {
       layers.push(
         new Sequential(
           weightNorm(
-            new Conv1d(cIn, cOut, k, { stride: d, padding: (k - 1) / 2, groups: Math.floor(cIn / 4) }),
+            new Conv1d(cIn, cOut, k, {
+              stride: d,
+              padding: (k - 1) / 2,
+              groups: Math.floor(cIn / (args.groupsDenominator ?? 4)),
+            }),
           ),
           lrelu(),
         ),
@@ -86,7 +92,7 @@ export interface MelganMultiscaleDiscriminatorArgs extends MelganDiscriminatorAr
 }
 
 /**
- * `numScales` MelGAN discriminators on x, pool(x), pool(pool(x)), ... with AvgPool1d(4, 2, padding 1) that does
+ * `numScales` MelGAN discriminators on x, pool(x), pool(pool(x)), ... with AvgPool1d(4, 2, padding 2) that does
  * not count the padding. Scores are `[B, 1, T_i]` (not flattened, as Coqui).
  */
 export class MelganMultiscaleDiscriminator extends Module implements WaveformDiscriminator {
@@ -99,7 +105,7 @@ export class MelganMultiscaleDiscriminator extends Module implements WaveformDis
     this.pooling = {
       kernel: args.poolingKernelSize ?? 4,
       stride: args.poolingStride ?? 2,
-      padding: args.poolingPadding ?? 1,
+      padding: args.poolingPadding ?? 2,
     };
     const d = { downsampleFactors: [4, 4, 4], ...args };
     this.discriminators = this.module(

@@ -109,7 +109,9 @@ test('Coqui MelganMultiscaleDiscriminator: scores and every feature map match', 
   const out = torch.noGrad(() => d.forward(r('wav')));
   out.scores.forEach((s, i) => {
     assertAbs(`score ${i}`, s, r(`melgan_disc.${i}.score`));
-    out.feats[i].forEach((f, j) => assertAbs(`feat ${i}.${j}`, f, r(`melgan_disc.${i}.feat.${j}`)));
+    out.feats[i].forEach((f, j) => {
+      assertAbs(`feat ${i}.${j}`, f, r(`melgan_disc.${i}.feat.${j}`));
+    });
     assert.equal(ref.has(`melgan_disc.${i}.feat.${out.feats[i].length}`), false);
   });
   assert.equal(ref.has(`melgan_disc.${out.scores.length}.score`), false);

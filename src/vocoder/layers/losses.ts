@@ -239,8 +239,8 @@ function checkGanLosses(c: GANLossConfig): void {
 
 /**
  * Coqui's `GeneratorLoss`: G_gen_loss = Σ weighted spectral losses, G_adv_loss = weighted adversarial and
- * feature-matching losses, loss = G_gen_loss + G_adv_loss. As in Coqui, the hinge loss's weight is always 0 (Coqui
- * reads `hinge_G_loss_weight` under a misspelt key), so the hinge item is logged but never optimised.
+ * feature-matching losses, loss = G_gen_loss + G_adv_loss, with Coqui's item names. As in Coqui 0.22 the hinge
+ * generator loss never takes part (see `forward`); `hingeGLoss` is Coqui's `HingeGLoss` for other uses.
  */
 export class GeneratorLoss {
   readonly stftLoss: MultiScaleSTFTLoss | null;
@@ -283,14 +283,13 @@ export class GeneratorLoss {
         items.G_subband_stft_loss_sc = sc;
         gen = gen.add(mag.add(sc).mul(c.subbandStftLossWeight));
       }
-      if (i.scoresFake) {
-        if (c.useMseGanLoss) {
-          const l = generatorAdvLoss(i.scoresFake, mseGLoss);
-          items.G_mse_fake_loss = l;
-          adv = adv.add(l.mul(c.mseGLossWeight));
-        }
-        if (c.useHingeGanLoss) items.G_hinge_fake_loss = generatorAdvLoss(i.scoresFake, hingeGLoss); // weight 0
+      if (c.useMseGanLoss && i.scoresFake) {
+        const l = generatorAdvLoss(i.scoresFake, mseGLoss);
+        items.G_mse_fake_loss = l;
+        adv = adv.add(l.mul(c.mseGLossWeight));
       }
+      // Coqui 0.22 applies the hinge generator loss only when there are no scores (an inverted test) and with
+      // weight 0 (a misspelt key): it never contributes, so it is left out here.
       if (c.useFeatMatchLoss && i.featsFake && i.featsReal) {
         const l = melganFeatureLoss(i.featsFake, i.featsReal);
         items.G_feat_match_loss = l;

@@ -239,16 +239,18 @@ export class GANDataset implements BatchSource {
     });
   }
 
+  /**
+   * Batches of an epoch, skipping the first `skip` without loading them: each batch draws its segments from its
+   * own seeded generator, so a resumed epoch sees the same segments.
+   */
   async *batches(epoch: number, skip = 0): AsyncGenerator<Batch> {
     const order = this.order(epoch);
-    const rng = new SeededRandom(epochSeed((this.options.seed ?? 0) + 1, epoch));
-    const mapping = this.options.returnPairs ? rng.shuffle(order.slice()) : null;
+    const base = epochSeed((this.options.seed ?? 0) + 1, epoch);
+    const mapping = this.options.returnPairs ? new SeededRandom(base).shuffle(order.slice()) : null;
     const n = this.batchSize;
-    for (let b = 0; b < this.length; b++) {
-      const ids = order.slice(b * n, b * n + n);
-      const batch = this.collate(ids, rng, mapping?.slice(b * n, b * n + n));
-      if (b >= skip) yield batch;
-      else for (const v of Object.values(batch)) if (torch.isTensor(v)) v.dispose();
+    for (let b = skip; b < this.length; b++) {
+      const rng = new SeededRandom((base ^ Math.imul(b + 1, 0x9e3779b1)) >>> 0);
+      yield this.collate(order.slice(b * n, b * n + n), rng, mapping?.slice(b * n, b * n + n));
     }
   }
 }

@@ -244,3 +244,19 @@ test('ribbit train --config-path trains a HiFiGAN config on a folder of wavs', (
   assert.equal(runs.length, 1);
   assert.ok(existsSync(join(dir, 'out', runs[0], 'config.json')));
 });
+
+test('GAN testRun vocodes the first eval file and returns its audio and mels', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'ribbit-voc-test-run-'));
+  const s = new Float32Array(2000);
+  for (let t = 0; t < s.length; t++) s[t] = 0.3 * Math.sin((300 * 2 * Math.PI * t) / 8000);
+  writeWav(join(dir, 'a.wav'), s, 8000);
+  writeWav(join(dir, 'b.wav'), s, 8000);
+  const model = new GAN({ ...smallHifigan(), dataPath: dir, evalSplitSize: 1 }, { log: () => {} });
+  model.eval();
+  const assets = model.testRun(0);
+  const frames = 1 + Math.floor(2000 / 64);
+  assert.equal(assets.sampleRate, 8000);
+  assert.equal(assets.audios?.['test/audio'].length, (frames + 10) * 64);
+  assert.equal(assets.figures?.['test/ground_truth_mel'].height, 16);
+  assert.equal(assets.figures?.['test/ground_truth_mel'].width, frames);
+});

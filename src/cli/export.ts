@@ -1,12 +1,15 @@
 /**
  * `ribbit export`: a trained model as a voice folder (`model.safetensors` + `config.json`), the form the
- * bundled default voice ships in. Trainer state is left out; `--fp16` halves the size.
+ * bundled default voice ships in. Trainer state is left out (and a GAN vocoder's discriminator); `--fp16` halves
+ * the size.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, readJsonFile, saveConfig } from '../config/index.ts';
 import { buildModel, readModelWeights } from '../inference/tts_loader.ts';
 import { saveTensors } from '../torch/io.ts';
+import type { BaseGANVocoderConfig } from '../vocoder/configs/shared_configs.ts';
+import { buildInferenceVocoder } from '../vocoder/inference.ts';
 import type { Command } from './command.js';
 import { UsageError } from './command.js';
 
@@ -36,7 +39,11 @@ export const exportCommand: Command = {
     const raw = typeof o.configPath === 'string' ? readJsonFile(o.configPath) : found;
     if (raw === undefined) throw new UsageError(`${o.modelPath} carries no config: give --config-path`);
     const config = loadConfig(raw as object, { onIgnored: () => {} });
-    const model = buildModel(config, weights);
+    // a GAN vocoder ships its generator only, with the weight norm folded (what inference loads)
+    const model =
+      typeof (config as { generatorModel?: unknown }).generatorModel === 'string'
+        ? buildInferenceVocoder(config as BaseGANVocoderConfig, weights)
+        : buildModel(config, weights);
     mkdirSync(o.out, { recursive: true });
     const path = join(o.out, 'model.safetensors');
     saveTensors(path, model.stateDict(), {

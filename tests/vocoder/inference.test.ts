@@ -6,10 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { AudioProcessor } from '../../src/audio/processor.ts';
+import { main } from '../../src/cli/main.ts';
 import { configToJson } from '../../src/config/index.ts';
 import { loadSynthesizer } from '../../src/inference/load.ts';
 import * as torch from '../../src/torch/index.ts';
-import { saveTensors } from '../../src/torch/io.ts';
+import { loadTensors, saveTensors } from '../../src/torch/io.ts';
 import { HifiganConfig } from '../../src/vocoder/configs/index.ts';
 import { NeuralVocoder } from '../../src/vocoder/inference.ts';
 import { GAN } from '../../src/vocoder/models/index.ts';
@@ -73,4 +74,36 @@ test('NeuralVocoder: denormalises with the acoustic model, renormalises for the 
   // an acoustic model at 16 kHz: the mel is stretched by 22050 / 16000 in time
   const slow = new NeuralVocoder(gan, gan.ap, new AudioProcessor({ sampleRate: 16000 })).vocode(mel);
   assert.equal(slow.length, (Math.floor(12 * (22050 / 16000)) + 10) * 256);
+});
+
+test('ribbit export of a GAN vocoder run: generator only, weight norm folded, fp16; --vocoder-path loads it', async () => {
+  torch.manualSeed(23);
+  const dir = mkdtempSync(join(tmpdir(), 'ribbit-vocoder-export-'));
+  const config = tinyHifigan();
+  const gan = new GAN(config, { log: () => {} });
+  saveTensors(join(dir, 'model.safetensors'), gan.stateDict());
+  writeFileSync(join(dir, 'config.json'), configToJson(config));
+  const out = join(dir, 'voice');
+  const log = console.log;
+  console.log = () => {};
+  try {
+    assert.equal(await main(['export', '--model-path', dir, '--out', out, '--fp16']), 0);
+  } finally {
+    console.log = log;
+  }
+  const exported = loadTensors(join(out, 'model.safetensors')).tensors;
+  assert.ok(
+    [...exported.keys()].every((k) => k.startsWith('model_g.') && !k.endsWith('_g') && !k.endsWith('_v')),
+  );
+  assert.ok([...exported.values()].every((t) => t.dtype === 'float16'));
+  // the exported generator vocodes as the original one (to fp16 rounding of the weights)
+  gan.prepareForInference();
+  const mel = torch.randn([1, 8, 80]).clamp(-4, 4);
+  const want = new NeuralVocoder(gan, gan.ap).vocode(mel);
+  const synth = await loadSynthesizer({ vocoderPath: out });
+  const got = (synth.vocoder as NeuralVocoder).model
+    .inference(mel.transpose(1, 2))
+    .modelOutputs.reshape([-1]);
+  const diff = torch.tidy(() => got.sub(torch.tensor(want)).abs().max().item());
+  assert.ok(diff < 2e-2, `fp16 export differs by ${diff}`);
 });

@@ -23,6 +23,13 @@ import type {
   TrainerOptimizer,
   TrainerScheduler,
 } from '../../trainer/api.js';
+import {
+  batchSpeakerInputs,
+  inferenceSpeakerInputs,
+  SpeakerManager,
+  saveRunSpeakers,
+  speakerConfigOf,
+} from '../utils/speakers.ts';
 
 /** A batch in the names TTS models use (what `formatBatch` returns). */
 export interface TTSBatch extends Batch {
@@ -50,6 +57,8 @@ export interface InferenceAux {
   noiseScale?: number;
   /** Speaker index of a multi-speaker model. */
   speakerId?: number | null;
+  /** Speaker embeddings `[B, D]` of a d-vector model. */
+  dVectors?: Tensor | null;
 }
 
 /** A 2-D tensor `[H, W]` as a dashboard figure. */
@@ -63,6 +72,8 @@ export interface TTSModelParts {
   audioProcessor?: AudioProcessor;
   /** Where data-loader messages go (default: stdout). */
   log?: (line: string) => void;
+  /** The speakers (default: from the config's speaker files, else from the datasets' samples). */
+  speakerManager?: SpeakerManager | null;
 }
 
 /** The first value of a per-optimizer list, or the value itself. */
@@ -120,6 +131,8 @@ export abstract class BaseTTS<C extends BaseTTSConfig = BaseTTSConfig>
   readonly tokenizer: TTSTokenizer;
   /** Waveform <-> features with the config's audio settings. */
   readonly ap: AudioProcessor;
+  /** Speaker names -> ids (and d-vectors) of a multi-speaker model; null for a single-speaker one. */
+  readonly speakerManager: SpeakerManager | null;
   readonly #log: (line: string) => void;
   #samples: LoadedSamples | null = null;
 
@@ -130,6 +143,21 @@ export abstract class BaseTTS<C extends BaseTTSConfig = BaseTTSConfig>
     this.tokenizer = resolved.tokenizer;
     this.ap = parts.audioProcessor ?? new AudioProcessor(config.audio);
     this.#log = parts.log ?? ((line) => console.log(line));
+    this.speakerManager =
+      parts.speakerManager !== undefined
+        ? parts.speakerManager
+        : SpeakerManager.initFromConfig(speakerConfigOf(this.config), () => {
+            const { train, eval: evalSamples } = this.loadSamples();
+            return [...train, ...evalSamples];
+          });
+  }
+
+  /** Trainer callback: writes `speakers.json` into the run folder and records it as `speakersFile` (Coqui). */
+  onInitStart(ctx: { runPath: string; config?: object }): void {
+    if (!this.speakerManager?.numSpeakers) return;
+    const path = saveRunSpeakers(this.speakerManager, ctx.runPath);
+    for (const c of new Set([this.config, ctx.config])) if (c) Object.assign(c, { speakersFile: path });
+    this.#log(` > ${this.speakerManager.numSpeakers} speakers saved to ${path}`);
   }
 
   /**
@@ -147,14 +175,21 @@ export abstract class BaseTTS<C extends BaseTTSConfig = BaseTTSConfig>
       if (t === null) throw new Error(`batch lacks ${keys.join(' / ')}`);
       return t;
     };
+    const textInput = required('textInput', 'tokenIds');
+    const speakers = batchSpeakerInputs(
+      this.speakerManager,
+      speakerConfigOf(this.config),
+      b,
+      textInput.device,
+    );
     return {
       ...batch,
-      textInput: required('textInput', 'tokenIds'),
+      textInput,
       textLengths: required('textLengths', 'tokenIdsLengths'),
       melInput: required('melInput', 'mel'),
       melLengths: required('melLengths'),
-      speakerIds: pick('speakerIds'),
-      dVectors: pick('dVectors'),
+      speakerIds: pick('speakerIds') ?? speakers.speakerIds,
+      dVectors: pick('dVectors') ?? speakers.dVectors,
     };
   }
 
@@ -190,7 +225,9 @@ export abstract class BaseTTS<C extends BaseTTSConfig = BaseTTSConfig>
       if (ids.length === 0) continue;
       torch.noGrad(() =>
         torch.tidy(() => {
-          const mel = this.inference(torch.tensor([ids], { dtype: 'int64' })).modelOutputs.select(0, 0);
+          const speaker = this.speakerManager?.numSpeakers ? 0 : null; // Coqui picks one; the first is stable
+          const aux = inferenceSpeakerInputs(this.speakerManager, speakerConfigOf(this.config), speaker);
+          const mel = this.inference(torch.tensor([ids], { dtype: 'int64' }), aux).modelOutputs.select(0, 0);
           figures[`${i}-prediction`] = figureOf(mel.transpose(0, 1));
           audios[`${i}-audio`] = this.melToWav(mel);
         }),

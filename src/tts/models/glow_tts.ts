@@ -103,10 +103,23 @@ export class GlowTTS extends BaseTTS<GlowTTSConfig> {
     super(runConfig, parts);
     const config = this.config;
     const numChars = config.numChars as number; // set by BaseTTS from the tokenizer when null
-    // multi-speaker: embedding table or external d-vectors set the conditioning width
+    // multi-speaker: embedding table or external d-vectors set the conditioning width (Coqui's init_multispeaker)
     let speakerDim = 0;
-    if (config.useSpeakerEmbedding || config.useDVectorFile) speakerDim = Number(config.dVectorDim) || 512;
+    const dVectorDim = this.speakerManager?.embeddingDim ?? 0;
+    if (config.useDVectorFile) {
+      speakerDim = Number(config.dVectorDim) || dVectorDim || 512;
+      if (dVectorDim && dVectorDim !== speakerDim)
+        throw new Error(
+          `dVectorDim is ${speakerDim} but the d-vector file's vectors have ${dVectorDim} values`,
+        );
+      config.dVectorDim = speakerDim;
+    }
     if (config.useSpeakerEmbedding && !config.useDVectorFile) {
+      config.numSpeakers = this.speakerManager?.numSpeakers || config.numSpeakers;
+      if (config.numSpeakers < 1)
+        throw new Error(
+          'useSpeakerEmbedding needs speakers: give numSpeakers, a speakersFile, or datasets whose samples name them',
+        );
       speakerDim = config.hiddenChannelsEnc;
       this.embG = this.registerModule('emb_g', new Embedding(config.numSpeakers, config.hiddenChannelsEnc));
       torch.noGrad(() => this.embG?.weight.uniform_(-0.1, 0.1));
@@ -165,6 +178,10 @@ export class GlowTTS extends BaseTTS<GlowTTSConfig> {
       );
     }
     if (dVectors !== null) return torch.tidy(() => normalize(dVectors));
+    if (this.cInChannels > 0) {
+      const what = this.embG ? 'speaker ids (speakerNames in a batch, speakerId at inference)' : 'd-vectors';
+      throw new Error(`this Glow-TTS is multi-speaker and needs ${what}, but none were given`);
+    }
     return null;
   }
 

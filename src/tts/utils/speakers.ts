@@ -144,11 +144,17 @@ export class SpeakerManager {
     this.ids = ids;
   }
 
-  /** Writes the ids as Coqui's `speakers.json` (`{"name": id}`, 4-space indent, in id order). */
+  /**
+   * Writes the ids as Coqui's `speakers.json`: the bytes Python's `json.dump(ids, f, indent=4)` writes (id
+   * order, non-ASCII escaped as `\uXXXX`).
+   */
   saveIdsToFile(path: string): void {
-    const lines = [...this.ids]
-      .sort((a, b) => a[1] - b[1])
-      .map(([n, id]) => `    ${JSON.stringify(n)}: ${id}`);
+    const ascii = (n: string) =>
+      JSON.stringify(n).replace(
+        /[\u0080-\uffff]/g,
+        (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+      );
+    const lines = [...this.ids].sort((a, b) => a[1] - b[1]).map(([n, id]) => `    ${ascii(n)}: ${id}`);
     writeFileAtomicSync(path, lines.length ? `{\n${lines.join(',\n')}\n}` : '{}');
   }
 

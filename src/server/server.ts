@@ -187,7 +187,7 @@ export function createTtsServer(options: TtsServerOptions): Server {
       throw new HttpError(413, `text: longer than the limit of ${maxTextLength} characters`, 'text');
     const o: JobOptions = {};
     const speakerName = mary ? 'VOICE' : 'speaker_id';
-    let speaker = params.get(speakerName) ?? params.get('speaker');
+    let speaker = params.get(speakerName) || params.get('speaker');
     if (mary && info.speakers.length === 0 && speaker === voiceName) speaker = undefined;
     if (speaker !== undefined && speaker !== '') {
       try {

@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { readWav } from '../../src/audio/wav.ts';
 import { loadSynthesizer } from '../../src/inference/load.ts';
+import { createSynthesisPool } from '../../src/server/pool.ts';
+import { startTtsServer } from '../../src/server/server.ts';
 import * as torch from '../../src/torch/index.ts';
 
 const BIN = new URL('../../bin/ribbit.mjs', import.meta.url).pathname;
@@ -150,6 +152,25 @@ test('list-speakers and speak from the run folder: every speaker by name and id,
   assert.equal(list.stdout.trim(), SPEAKERS.map((n, i) => `${i}\t${n}`).join('\n'));
   speakCli(run, 'en-us+f3');
   fromRun = await checkSpeakers(run);
+});
+
+test('the server lists the speakers and takes speaker_id / speaker by name or id', async () => {
+  const pool = await createSynthesisPool({ workers: 0, loadOptions: { modelPath: runFolder() } });
+  const server = await startTtsServer({ pool, host: '127.0.0.1', port: 0 });
+  try {
+    const info = (await (await fetch(`${server.url}/api/speakers`)).json()) as { speakers: string[] };
+    assert.deepEqual(info.speakers, SPEAKERS);
+    for (const q of ['speaker_id=en-us%2Bf3', 'speaker_id=1', 'speaker_id=&speaker=en-gb']) {
+      const r = await fetch(`${server.url}/api/tts?text=Hello.&${q}`);
+      assert.equal(r.status, 200, `${q}: ${r.status}`);
+      assert.ok((await r.arrayBuffer()).byteLength > 1000, q);
+    }
+    const bad = await fetch(`${server.url}/api/tts?text=Hello.&speaker_id=fr-fr`);
+    assert.equal(bad.status, 400);
+    assert.match(await bad.text(), /speaker_id: unknown speaker \\?"fr-fr\\?"; this model has 3 speakers/);
+  } finally {
+    await server.close();
+  }
 });
 
 test('an unknown speaker is one error naming the known ones', () => {

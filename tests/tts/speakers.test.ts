@@ -255,3 +255,31 @@ test('onInitStart writes speakers.json into the run folder and records it in the
   assert.equal(model.config.speakersFile, path);
   assert.equal(trainerConfig.speakersFile, path);
 });
+
+test('d-vector Glow-TTS: conditioning width from the file, d-vectors per clip in training, mean per speaker', () => {
+  torch.manualSeed(2);
+  const m = new SpeakerManager({ dVectorFile: join(FIXTURES, 'd_vectors.json') });
+  const model = tinyModel(m, { useSpeakerEmbedding: false, useDVectorFile: true });
+  assert.equal(model.cInChannels, 4);
+  assert.equal(model.config.dVectorDim, 4);
+  assert.equal(model.embG, null);
+  model.train();
+  const batch = {
+    ...loaderBatch(),
+    audioFiles: ['/a/p226_001.wav', '/b/p225_001.wav', '/c/p225_002.wav'],
+    audioUniqueNames: ['x#p226_001', 'vctk#wav48/p225/p225_001', 'vctk#wav48/p225/p225_002'],
+  };
+  torch.tidy(() => {
+    const { lossDict } = model.trainStep(batch, model.getCriterion());
+    assert.ok(Number.isFinite(lossDict.loss.item()));
+  });
+  model.eval();
+  const x = torch.randint(1, 20, [1, 5]);
+  const aux = inferenceSpeakerInputs(m, { useDVectorFile: true }, 0);
+  const out = torch.tidy(() => model.inference(x, aux).modelOutputs.shape);
+  assert.equal(out[2], 10);
+  assert.throws(
+    () => tinyModel(m, { useSpeakerEmbedding: false, useDVectorFile: true, dVectorDim: 8 }),
+    /dVectorDim is 8 but the d-vector file's vectors have 4 values/,
+  );
+});

@@ -256,6 +256,7 @@ export function batchSpeakerInputs(
   const files = batch.audioFiles as readonly string[] | undefined;
   if (config.useDVectorFile) {
     if (!files) return none;
+    if (manager.embeddings.size === 0) throw new Error('useDVectorFile is set but no dVectorFile was loaded');
     const unique = batch.audioUniqueNames as readonly (string | undefined)[] | undefined;
     const rows = files.map((audioFile, i) => {
       const v = manager.embeddingOfSample({ audioFile, audioUniqueName: unique?.[i] });

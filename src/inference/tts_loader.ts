@@ -14,7 +14,7 @@ import type { Tensor } from '../torch/index.ts';
 import { fromRaw } from '../torch/io.ts';
 import { readPth, stateDictOf, toPlain } from '../torch/serialization/index.ts';
 import { loadCheckpointWeights, resolveCheckpoint } from '../trainer/checkpoint.ts';
-import { type BaseTTS, createModel } from '../tts/models/index.ts';
+import { type BaseTTS, createTTSModel } from '../tts/models/index.ts';
 import {
   inferenceSpeakerInputs,
   loadModelSpeakers,
@@ -92,7 +92,7 @@ export function buildModel(
   speakerManager: SpeakerManager | null = null,
 ): BaseTTS {
   // no phoneme disk cache at inference (it would write into the caller's working directory)
-  const model = createModel(
+  const model = createTTSModel(
     { ...(config as Record<string, unknown>), phonemeCachePath: null } as { model?: unknown },
     { speakerManager },
   );

@@ -248,12 +248,15 @@ test('multi-speaker Glow-TTS without a manager: numSpeakers from the config, or 
 test('onInitStart writes speakers.json into the run folder and records it in the config', () => {
   const run = tmp();
   const model = tinyModel(new SpeakerManager({ samples: ['y', 'x'].map((n) => sample(n)) }));
-  const trainerConfig: Record<string, unknown> = {};
-  model.onInitStart({ runPath: run, config: trainerConfig });
+  // the Trainer's config (what it saves as config.json) may be another object than the model's
+  const trainerConfig = { ...model.config };
+  const lines: string[] = [];
+  model.onInitStart({ runPath: run, config: trainerConfig, line: (t) => lines.push(t) });
   const path = join(run, 'speakers.json');
   assert.equal(readFileSync(path, 'utf8'), '{\n    "x": 0,\n    "y": 1\n}');
   assert.equal(model.config.speakersFile, path);
   assert.equal(trainerConfig.speakersFile, path);
+  assert.deepEqual(lines, [` > 2 speakers saved to ${path}`]);
 });
 
 test('d-vector Glow-TTS: conditioning width from the file, d-vectors per clip in training, mean per speaker', () => {

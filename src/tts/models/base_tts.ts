@@ -172,20 +172,20 @@ export abstract class BaseTTS<
       return t;
     };
     const textInput = required('textInput', 'tokenIds');
-    const speakers = batchSpeakerInputs(
-      this.speakerManager,
-      speakerConfigOf(this.config),
-      b,
-      textInput.device,
-    );
+    // speaker ids / d-vectors from the loader's speaker names / clips, unless the batch has them already
+    const given = { speakerIds: pick('speakerIds'), dVectors: pick('dVectors') };
+    const speakers =
+      given.speakerIds || given.dVectors
+        ? given
+        : batchSpeakerInputs(this.speakerManager, speakerConfigOf(this.config), b, textInput.device);
     return {
       ...batch,
       textInput,
       textLengths: required('textLengths', 'tokenIdsLengths'),
       melInput: required('melInput', 'mel'),
       melLengths: required('melLengths'),
-      speakerIds: pick('speakerIds') ?? speakers.speakerIds,
-      dVectors: pick('dVectors') ?? speakers.dVectors,
+      speakerIds: speakers.speakerIds,
+      dVectors: speakers.dVectors,
     } as TTSBatch as B;
   }
 

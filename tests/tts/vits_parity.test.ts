@@ -1,0 +1,244 @@
+// Parity with Coqui TTS 0.22 VITS on the reference fixtures (shared parity README, section vits/), up to the
+// waveform decoder's input: config import, the spectrogram functions, forward (with Coqui's recorded random
+// draws replayed through a NoiseSource) and inference (deterministic and noisy).
+//
+// tests/fixtures/parity/vits/ holds byte-identical copies of the shared set's files (weights.safetensors
+// whole: 5.1 of its 6.4 MB are the stochastic duration predictor, which these tests need; the decoder and
+// discriminator tensors (0.3 MB) are for the end-to-end tests once the HiFiGAN side lands). RIBBIT_PARITY_DIR
+// points the tests at another copy. Every shape and length is read from the fixtures.
+//
+// Tolerances (README "Tolerances"; Coqui's own float32-vs-float64 deviation is ~1e-6 on these tensors):
+// latent tensors (z, z_p, m_p, logs_p, m_q, logs_q, logw) 1e-4 absolute; spectrogram / mel tensors 1e-4
+// relative to the tensor's max; mas.logp 1e-3 relative; loss_duration 1e-5 relative; exact for token lengths,
+// slice_ids, MAS alignments, inference durations / alignments / masks, and the real-waveform segment (a copy).
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { test } from 'node:test';
+import { fromCoquiJson, loadConfig, toCoquiJson } from '../../src/config/index.ts';
+import type { Tensor } from '../../src/torch/index.ts';
+import * as torch from '../../src/torch/index.ts';
+import { loadTensors } from '../../src/torch/io.ts';
+import { VitsConfig } from '../../src/tts/configs/vits_config.ts';
+import { specToMel, wavToMel, wavToSpec } from '../../src/tts/layers/vits/spectrogram.ts';
+import { gaussianLogLikelihood } from '../../src/tts/models/glow_tts.ts';
+import { Vits } from '../../src/tts/models/vits.ts';
+import { ReplayNoise } from '../../src/tts/utils/noise.ts';
+
+const parityDir = process.env.RIBBIT_PARITY_DIR ?? 'tests/fixtures/parity';
+const dir = join(parityDir, 'vits');
+const skip = !existsSync(join(dir, 'weights.safetensors')) && 'VITS parity fixtures not found';
+
+const LATENT_ATOL = 1e-4;
+const SPEC_RTOL = 1e-4;
+
+function load(name: string): Map<string, Tensor> {
+  return loadTensors(join(dir, name)).tensors;
+}
+
+function get(m: Map<string, Tensor>, k: string): Tensor {
+  const t = m.get(k);
+  assert.ok(t, `fixture tensor ${k} missing`);
+  return t;
+}
+
+/** max |a - b| and max |b|; asserts equal shapes. */
+function diff(a: Tensor, b: Tensor): { abs: number; scale: number } {
+  assert.deepEqual(a.shape, b.shape);
+  return torch.tidy(() => ({
+    abs: a.double().sub(b.double()).abs().max().item(),
+    scale: b.double().abs().max().item(),
+  }));
+}
+
+function assertAbs(name: string, a: Tensor, b: Tensor, atol = LATENT_ATOL): void {
+  const { abs } = diff(a, b);
+  assert.ok(abs <= atol, `${name}: max abs ${abs} > ${atol}`);
+}
+
+function assertRel(name: string, a: Tensor, b: Tensor, rtol: number): void {
+  const { abs, scale } = diff(a, b);
+  assert.ok(abs <= rtol * scale, `${name}: max abs ${abs} > ${rtol} * ${scale}`);
+}
+
+function assertExact(name: string, a: Tensor, b: Tensor): void {
+  const { abs } = diff(a, b);
+  assert.equal(abs, 0, `${name}: differs (max abs ${abs})`);
+}
+
+/** The model without waveform decoder and discriminator, with the fixture weights, in eval mode. */
+function loadModel(): Vits {
+  const config = loadConfig(join(dir, 'config.json'), { configClass: VitsConfig, onIgnored: () => {} });
+  const model = new Vits(config);
+  const report = model.loadStateDict(load('weights.safetensors'), { strict: false });
+  assert.deepEqual(report.missing, []);
+  assert.deepEqual(report.mismatched, []);
+  for (const k of report.unexpected) assert.match(k, /^(waveform_decoder|disc)\./, k);
+  model.eval();
+  return model;
+}
+
+/** The recorded draws `noise.0, noise.1, ...` of a fixture file, in call order. */
+function recordedNoise(m: Map<string, Tensor>): ReplayNoise {
+  const draws: Tensor[] = [];
+  for (let j = 0; m.has(`noise.${j}`); j++) draws.push(get(m, `noise.${j}`));
+  return new ReplayNoise(draws);
+}
+
+test('VitsConfig imports the Coqui config.json: every field known, values and key order kept', {
+  skip,
+}, () => {
+  const raw = readFileSync(join(dir, 'config.json'), 'utf8').replace(/\bInfinity\b/g, '1e999');
+  const coqui = JSON.parse(raw) as Record<string, unknown>;
+  const { config, ignored } = fromCoquiJson(coqui, { configClass: VitsConfig, onIgnored: () => {} });
+  assert.deepEqual(ignored, []);
+  const args = coqui.model_args as Record<string, unknown>;
+  assert.equal(config.modelArgs.hiddenChannels, args.hidden_channels);
+  assert.equal(config.modelArgs.numChars, args.num_chars);
+  assert.equal(config.modelArgs.freezeDp, args.freeze_DP);
+  assert.deepEqual(config.modelArgs.resblockDilationSizesDecoder, args.resblock_dilation_sizes_decoder);
+  assert.deepEqual(config.testSentences, coqui.test_sentences);
+  assert.deepEqual(config.optimizerParams, coqui.optimizer_params);
+  // back to Coqui's names: Coqui's keys in Coqui's order (plus ribbit's own fields), the same values
+  const back = toCoquiJson(config, VitsConfig);
+  assert.deepEqual(
+    Object.keys(back).filter((k) => Object.hasOwn(coqui, k)),
+    Object.keys(coqui),
+  );
+  assert.deepEqual(Object.keys(back.model_args as object), Object.keys(args));
+  assert.deepEqual(back.model_args, args);
+  for (const k of ['lr_gen', 'lr_scheduler_disc_params', 'mel_loss_alpha', 'grad_clip', 'test_sentences']) {
+    assert.deepEqual(back[k], coqui[k], k);
+  }
+  // the audio section: Coqui's seven VitsAudioConfig fields, equal
+  const audio = back.audio as Record<string, unknown>;
+  for (const [k, v] of Object.entries(coqui.audio as object)) assert.deepEqual(audio[k], v, `audio.${k}`);
+});
+
+test("state dict: every text encoder / posterior / flow / duration predictor key and shape is Coqui's", {
+  skip,
+}, () => {
+  const config = loadConfig(join(dir, 'config.json'), { configClass: VitsConfig, onIgnored: () => {} });
+  const own = new Vits(config).stateDict({ weightNormKeys: 'parametrizations' });
+  const ref = load('weights.safetensors');
+  const refKeys = [...ref.keys()].filter((k) => !/^(waveform_decoder|disc)\./.test(k));
+  assert.deepEqual([...own.keys()].sort(), refKeys.sort());
+  for (const [k, t] of own) assert.deepEqual(t.shape, get(ref, k).shape, k);
+});
+
+test("wav_to_spec, spec_to_mel, wav_to_mel match Coqui's module functions", { skip }, () => {
+  const config = loadConfig(join(dir, 'config.json'), { configClass: VitsConfig, onIgnored: () => {} });
+  const a = config.audio;
+  const stftP = { nFft: a.fftSize, hopLength: a.hopLength, winLength: a.winLength };
+  const melP = {
+    nFft: a.fftSize,
+    numMels: a.numMels,
+    sampleRate: a.sampleRate,
+    fmin: a.melFmin,
+    fmax: a.melFmax,
+  };
+  const ref = load('spectrogram.safetensors');
+  const spec = wavToSpec(get(ref, 'wav'), stftP);
+  assertRel('wav_to_spec', spec, get(ref, 'wav_to_spec'), SPEC_RTOL);
+  // the log-mel's max |value| is ~11 (ln(1e-5)); relative to it
+  assertRel('spec_to_mel', specToMel(get(ref, 'wav_to_spec'), melP), get(ref, 'spec_to_mel'), SPEC_RTOL);
+  assertRel(
+    'wav_to_mel',
+    wavToMel(get(ref, 'wav'), { ...stftP, ...melP }),
+    get(ref, 'wav_to_mel'),
+    SPEC_RTOL,
+  );
+});
+
+test('the training batch: spec / mel of the padded waveforms and the truncated spec_lens', { skip }, () => {
+  const config = loadConfig(join(dir, 'config.json'), { configClass: VitsConfig, onIgnored: () => {} });
+  const a = config.audio;
+  const inputs = load('inputs.safetensors');
+  const spec = wavToSpec(get(inputs, 'waveform'), {
+    nFft: a.fftSize,
+    hopLength: a.hopLength,
+    winLength: a.winLength,
+  });
+  // Coqui's quirk: spec_lens = (T_spec * waveform_rel_lens).int() (float32 product, truncated)
+  const specLens = torch.tidy(() => get(inputs, 'waveform_rel_lens').mul(spec.size(2)).to('int64'));
+  assertExact('spec_lens', specLens, get(inputs, 'spec_lens'));
+  const frameMask = torch.tidy(() =>
+    torch.arange(0, spec.size(2)).unsqueeze(0).lt(specLens.unsqueeze(1)).unsqueeze(1),
+  );
+  const masked = spec.mul(frameMask);
+  assertRel('spec', masked, get(inputs, 'spec'), SPEC_RTOL);
+  const mel = specToMel(get(inputs, 'spec'), {
+    nFft: a.fftSize,
+    numMels: a.numMels,
+    sampleRate: a.sampleRate,
+    fmin: a.melFmin,
+    fmax: a.melFmax,
+  }).mul(frameMask);
+  assertRel('mel', mel, get(inputs, 'mel'), SPEC_RTOL);
+});
+
+test('forward (recorded noise) matches Coqui: latents, MAS, duration loss, segments', { skip }, () => {
+  const model = loadModel();
+  const inputs = load('inputs.safetensors');
+  const ref = load('forward.safetensors');
+  const draws = JSON.parse(readFileSync(join(dir, 'forward_noise.json'), 'utf8')).draws as { name: string }[];
+  const noise = recordedNoise(ref);
+  assert.equal(noise.remaining, draws.length);
+  const out = torch.noGrad(() =>
+    model.forward(
+      get(inputs, 'tokens'),
+      get(inputs, 'token_lens'),
+      get(inputs, 'spec'),
+      get(inputs, 'spec_lens'),
+      get(inputs, 'waveform'),
+      { noise },
+    ),
+  );
+  assert.equal(noise.remaining, 0, 'every recorded draw is consumed');
+  assert.equal(out.modelOutputs, null);
+  for (const [name, mine] of [
+    ['z', out.z],
+    ['z_p', out.zP],
+    ['m_p', out.mP],
+    ['logs_p', out.logsP],
+    ['m_q', out.mQ],
+    ['logs_q', out.logsQ],
+  ] as const) {
+    assertAbs(name, mine, get(ref, name));
+  }
+  assertExact('alignments', out.alignments, get(ref, 'alignments'));
+  assertExact('slice_ids', out.sliceIds, get(ref, 'slice_ids'));
+  assertExact('waveform_seg', out.waveformSeg, get(ref, 'waveform_seg'));
+  assertRel('loss_duration', out.lossDuration, get(ref, 'loss_duration'), 1e-5);
+  // the MAS input: log N(z_p; m_p, exp(logs_p)) per token and frame, from the per-token prior
+  const text = torch.noGrad(() =>
+    model.textEncoder.forward(get(inputs, 'tokens'), get(inputs, 'token_lens')),
+  );
+  const logp = gaussianLogLikelihood(out.zP, text.mP, text.logsP);
+  assertRel('mas.logp', logp, get(ref, 'mas.logp'), 1e-3);
+});
+
+for (const kind of ['deterministic', 'noisy'] as const) {
+  test(`inference (${kind}) matches Coqui up to the decoder input`, { skip }, () => {
+    const model = loadModel();
+    const ref = load(`inference_${kind}.safetensors`);
+    const noise = recordedNoise(ref);
+    // the noisy fixture set model.inference_noise_scale 0.667 and inference_noise_scale_dp 1.0
+    const scales = kind === 'noisy' ? { noiseScale: 0.667, noiseScaleDp: 1.0 } : {};
+    const out = model.inference(get(ref, 'x'), { noise, ...scales });
+    assert.equal(noise.remaining, 0, 'every recorded draw is consumed');
+    assertExact('durations', out.durations, get(ref, 'durations'));
+    assertExact('alignments', out.alignments, get(ref, 'alignments'));
+    assertExact('y_mask', out.yMask, get(ref, 'y_mask'));
+    for (const [name, mine] of [
+      ['z', out.z],
+      ['z_p', out.zP],
+      ['m_p', out.mP],
+      ['logs_p', out.logsP],
+    ] as const) {
+      assertAbs(name, mine, get(ref, name));
+    }
+    // the waveform is T_de * hop samples long
+    assert.equal(get(ref, 'model_outputs').size(2), out.z.size(2) * model.config.audio.hopLength);
+  });
+}

@@ -1,6 +1,7 @@
 // Parity with Coqui TTS 0.22 VITS on the reference fixtures (shared parity README, section vits/), up to the
 // waveform decoder's input: config import, the spectrogram functions, forward (with Coqui's recorded random
-// draws replayed through a NoiseSource) and inference (deterministic and noisy).
+// draws replayed through a NoiseSource), the KL / duration / mel loss terms, and inference (deterministic and
+// noisy).
 //
 // tests/fixtures/parity/vits/ holds byte-identical copies of the shared set's files (weights.safetensors
 // whole: 5.1 of its 6.4 MB are the stochastic duration predictor, which these tests need; the decoder and
@@ -20,10 +21,14 @@ import type { Tensor } from '../../src/torch/index.ts';
 import * as torch from '../../src/torch/index.ts';
 import { loadTensors } from '../../src/torch/io.ts';
 import { VitsConfig } from '../../src/tts/configs/vits_config.ts';
+import { klLoss } from '../../src/tts/layers/vits/losses.ts';
 import { specToMel, wavToMel, wavToSpec } from '../../src/tts/layers/vits/spectrogram.ts';
+import type { StochasticDurationPredictor } from '../../src/tts/layers/vits/stochastic_duration_predictor.ts';
 import { gaussianLogLikelihood } from '../../src/tts/models/glow_tts.ts';
 import { Vits } from '../../src/tts/models/vits.ts';
+import { sequenceMask } from '../../src/tts/utils/helpers.ts';
 import { ReplayNoise } from '../../src/tts/utils/noise.ts';
+import { segment } from '../../src/tts/utils/segments.ts';
 
 const parityDir = process.env.RIBBIT_PARITY_DIR ?? 'tests/fixtures/parity';
 const dir = join(parityDir, 'vits');
@@ -216,6 +221,39 @@ test('forward (recorded noise) matches Coqui: latents, MAS, duration loss, segme
   );
   const logp = gaussianLogLikelihood(out.zP, text.mP, text.logsP);
   assertRel('mas.logp', logp, get(ref, 'mas.logp'), 1e-3);
+  // the generator-loss terms that need no discriminator (losses.json, VitsGeneratorLoss; 1e-5 relative)
+  const losses = JSON.parse(readFileSync(join(dir, 'losses.json'), 'utf8'));
+  const want = losses.VitsGeneratorLoss as Record<string, number>;
+  const alphas = losses.alphas as Record<string, number>;
+  const close = (name: string, v: number) =>
+    assert.ok(Math.abs(v - want[name]) <= 1e-5 * Math.abs(want[name]), `${name}: ${v} vs ${want[name]}`);
+  const zMask = sequenceMask(get(inputs, 'spec_lens'), out.zP.size(2)).unsqueeze(1).float();
+  close('loss_kl', klLoss(out.zP, out.logsQ, out.mP, out.logsP, zMask).mul(alphas.kl_loss_alpha).item());
+  close('loss_duration', out.lossDuration.sum().mul(alphas.dur_loss_alpha).item());
+});
+
+test('mel loss inputs: the mel segment and wav_to_mel of the decoded segment match Coqui', { skip }, () => {
+  const config = loadConfig(join(dir, 'config.json'), { configClass: VitsConfig, onIgnored: () => {} });
+  const a = config.audio;
+  const inputs = load('inputs.safetensors');
+  const fwd = load('forward.safetensors');
+  const ref = load('losses.safetensors');
+  const want = JSON.parse(readFileSync(join(dir, 'losses.json'), 'utf8'));
+  const melSlice = segment(get(inputs, 'mel'), get(fwd, 'slice_ids'), config.modelArgs.specSegmentSize, true);
+  assertExact('mel_slice', melSlice, get(ref, 'mel_slice'));
+  const melSliceHat = wavToMel(get(fwd, 'model_outputs'), {
+    nFft: a.fftSize,
+    hopLength: a.hopLength,
+    winLength: a.winLength,
+    numMels: a.numMels,
+    sampleRate: a.sampleRate,
+    fmin: a.melFmin,
+    fmax: a.melFmax,
+  });
+  assertRel('mel_slice_hat', melSliceHat, get(ref, 'mel_slice_hat'), SPEC_RTOL);
+  const lossMel = melSlice.sub(melSliceHat).abs().mean().mul(want.alphas.mel_loss_alpha).item();
+  const lossMelRef = want.VitsGeneratorLoss.loss_mel as number;
+  assert.ok(Math.abs(lossMel - lossMelRef) <= 1e-5 * lossMelRef, `loss_mel: ${lossMel} vs ${lossMelRef}`);
 });
 
 for (const kind of ['deterministic', 'noisy'] as const) {
@@ -224,7 +262,8 @@ for (const kind of ['deterministic', 'noisy'] as const) {
     const ref = load(`inference_${kind}.safetensors`);
     const noise = recordedNoise(ref);
     // the noisy fixture set model.inference_noise_scale 0.667 and inference_noise_scale_dp 1.0
-    const scales = kind === 'noisy' ? { noiseScale: 0.667, noiseScaleDp: 1.0 } : {};
+    const scales: { noiseScale?: number; noiseScaleDp?: number } =
+      kind === 'noisy' ? { noiseScale: 0.667, noiseScaleDp: 1.0 } : {};
     const out = model.inference(get(ref, 'x'), { noise, ...scales });
     assert.equal(noise.remaining, 0, 'every recorded draw is consumed');
     assertExact('durations', out.durations, get(ref, 'durations'));
@@ -238,6 +277,17 @@ for (const kind of ['deterministic', 'noisy'] as const) {
     ] as const) {
       assertAbs(name, mine, get(ref, name));
     }
+    // the SDP's reverse pass on its own: log-durations
+    const text = torch.noGrad(() =>
+      model.textEncoder.forward(get(ref, 'x'), torch.tensor([get(ref, 'x').size(1)], { dtype: 'int64' })),
+    );
+    const sdp = model.durationPredictor as StochasticDurationPredictor;
+    const logw = torch.noGrad(() =>
+      sdp.reverse(text.x, text.xMask, scales.noiseScaleDp ?? 0, {
+        noise: new ReplayNoise([get(ref, 'noise.0')]),
+      }),
+    );
+    assertAbs('logw', logw, get(ref, 'logw'));
     // the waveform is T_de * hop samples long
     assert.equal(get(ref, 'model_outputs').size(2), out.z.size(2) * model.config.audio.hopLength);
   });

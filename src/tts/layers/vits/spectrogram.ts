@@ -91,3 +91,8 @@ export function specToMel(spec: Tensor, p: VitsMelParams): Tensor {
 export function wavToMel(y: Tensor, p: VitsStftParams & VitsMelParams): Tensor {
   return torch.tidy(() => specToMel(wavToSpec(y, p), p));
 }
+
+/** How many mel bases are cached (one per parameter set, dtype and device). */
+export function melBasisCacheSize(): number {
+  return melBases.size;
+}

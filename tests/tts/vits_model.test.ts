@@ -233,3 +233,8 @@ test('freezeLayers stops the frozen parts', () => {
   assert.ok(model.flow.parameters().every((p) => p.requiresGrad));
   assert.ok(model.posteriorEncoder.parameters().every((p) => p.requiresGrad));
 });
+
+test('unsupported Coqui options are refused, not ignored', () => {
+  assert.throws(() => new Vits(tinyConfig({ encoderSampleRate: 16000 })), /encoderSampleRate/);
+  assert.throws(() => new Vits(tinyConfig({ useSpeakerEncoderAsLoss: true })), /useSpeakerEncoderAsLoss/);
+});

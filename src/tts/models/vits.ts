@@ -133,6 +133,8 @@ export class Vits extends Module {
     super();
     const a = config.modelArgs;
     this.args = a;
+    if (a.encoderSampleRate !== null) throw new Error('Vits: encoderSampleRate is not supported yet');
+    if (a.useSpeakerEncoderAsLoss) throw new Error('Vits: useSpeakerEncoderAsLoss is not supported yet');
     // speakers: an embedding table or external d-vectors; languages: an embedding table
     this.embeddedSpeakerDim = 0;
     if (a.useSpeakerEmbedding && a.numSpeakers > 0) {

@@ -18,6 +18,7 @@ import { melFilterbank } from '../../../audio/mel.js';
 import { stft } from '../../../audio/stft.js';
 import type { Tensor } from '../../../torch/index.js';
 import * as torch from '../../../torch/index.js';
+import { sequenceMask } from '../../utils/helpers.js';
 
 /** STFT framing of the VITS spectrograms (samples). */
 export interface VitsStftParams {
@@ -95,4 +96,34 @@ export function wavToMel(y: Tensor, p: VitsStftParams & VitsMelParams): Tensor {
 /** How many mel bases are cached (one per parameter set, dtype and device). */
 export function melBasisCacheSize(): number {
   return melBases.size;
+}
+
+/** The spectrogram inputs of a VITS training batch (Coqui's `Vits.format_batch_on_device`). */
+export interface VitsBatchSpectrograms {
+  /** Linear spectrograms `[B, nFft / 2 + 1, T]`, zero past each item's length. */
+  spec: Tensor;
+  /** Log-mels `[B, numMels, T]`, zero past each item's length. */
+  mel: Tensor;
+  /** Valid frames per item `[B]` int64 (the same for spec and mel). */
+  specLens: Tensor;
+}
+
+/**
+ * Spectrograms of a padded waveform batch `[B, 1, N]` with `relLens` `[B]` = samples / max samples (float32).
+ * As Coqui, the frame counts are (T * relLens) truncated, not ceil(samples / hop), and the mel is taken from
+ * the unmasked spectrogram before both are masked.
+ */
+export function batchSpectrograms(
+  waveform: Tensor,
+  relLens: Tensor,
+  p: VitsStftParams & VitsMelParams,
+): VitsBatchSpectrograms {
+  return torch.tidy(() => {
+    const spec = wavToSpec(waveform, p);
+    const mel = specToMel(spec, p);
+    const t = spec.size(2);
+    const specLens = relLens.to('float32').mul(t).to('int64');
+    const frames = sequenceMask(specLens, t).unsqueeze(1).to(spec.dtype);
+    return { spec: spec.mul(frames), mel: mel.mul(frames), specLens };
+  });
 }

@@ -1,7 +1,7 @@
 // Parity with Coqui TTS 0.22 VITS on the reference fixtures (shared parity README, section vits/), up to the
 // waveform decoder's input: config import, the spectrogram functions, forward (with Coqui's recorded random
-// draws replayed through a NoiseSource), the KL / duration / mel loss terms, and inference (deterministic and
-// noisy).
+// draws replayed through a NoiseSource), the generator and discriminator losses on the recorded
+// discriminator outputs, and inference (deterministic and noisy).
 //
 // tests/fixtures/parity/vits/ holds byte-identical copies of the shared set's files (weights.safetensors
 // whole: 5.1 of its 6.4 MB are the stochastic duration predictor, which these tests need; the decoder and
@@ -21,7 +21,7 @@ import type { Tensor } from '../../src/torch/index.ts';
 import * as torch from '../../src/torch/index.ts';
 import { loadTensors } from '../../src/torch/io.ts';
 import { VitsConfig } from '../../src/tts/configs/vits_config.ts';
-import { klLoss } from '../../src/tts/layers/vits/losses.ts';
+import { klLoss, VitsDiscriminatorLoss, VitsGeneratorLoss } from '../../src/tts/layers/vits/losses.ts';
 import { batchSpectrograms, specToMel, wavToMel, wavToSpec } from '../../src/tts/layers/vits/spectrogram.ts';
 import type { StochasticDurationPredictor } from '../../src/tts/layers/vits/stochastic_duration_predictor.ts';
 import { gaussianLogLikelihood } from '../../src/tts/models/glow_tts.ts';
@@ -285,3 +285,61 @@ for (const kind of ['deterministic', 'noisy'] as const) {
     assert.equal(get(ref, 'model_outputs').size(2), out.z.size(2) * model.config.audio.hopLength);
   });
 }
+
+/** Scores and per-layer features of one side (`d_fake` or `d_real`) of discriminator.safetensors. */
+function discriminatorSide(m: Map<string, Tensor>, side: string): { scores: Tensor[]; feats: Tensor[][] } {
+  const scores: Tensor[] = [];
+  const feats: Tensor[][] = [];
+  for (let i = 0; m.has(`${side}.${i}.score`); i++) {
+    scores.push(get(m, `${side}.${i}.score`));
+    const layers: Tensor[] = [];
+    for (let j = 0; m.has(`${side}.${i}.feat.${j}`); j++) layers.push(get(m, `${side}.${i}.feat.${j}`));
+    feats.push(layers);
+  }
+  return { scores, feats };
+}
+
+test('VitsGeneratorLoss and VitsDiscriminatorLoss match losses.json on the recorded tensors', {
+  skip,
+}, () => {
+  const config = loadConfig(join(dir, 'config.json'), { configClass: VitsConfig, onIgnored: () => {} });
+  const inputs = load('inputs.safetensors');
+  const fwd = load('forward.safetensors');
+  const mels = load('losses.safetensors');
+  const disc = load('discriminator.safetensors');
+  const want = JSON.parse(readFileSync(join(dir, 'losses.json'), 'utf8'));
+  const fake = discriminatorSide(disc, 'd_fake');
+  const real = discriminatorSide(disc, 'd_real');
+  assert.ok(fake.scores.length > 0 && fake.scores.length === real.scores.length);
+  const close = (name: string, v: number, ref: number) =>
+    assert.ok(Math.abs(v - ref) <= 1e-5 * Math.abs(ref), `${name}: ${v} vs ${ref}`);
+  const gen = new VitsGeneratorLoss(config).forward({
+    melSlice: get(mels, 'mel_slice'),
+    melSliceHat: get(mels, 'mel_slice_hat'),
+    zP: get(fwd, 'z_p'),
+    logsQ: get(fwd, 'logs_q'),
+    mP: get(fwd, 'm_p'),
+    logsP: get(fwd, 'logs_p'),
+    zLengths: get(inputs, 'spec_lens'),
+    scoresDiscFake: fake.scores,
+    featsDiscFake: fake.feats,
+    featsDiscReal: real.feats,
+    lossDuration: get(fwd, 'loss_duration'),
+  });
+  const g = want.VitsGeneratorLoss as Record<string, number>;
+  close('loss_gen', gen.lossGen.item(), g.loss_gen);
+  close('loss_kl', gen.lossKl.item(), g.loss_kl);
+  close('loss_feat', gen.lossFeat.item(), g.loss_feat);
+  close('loss_mel', gen.lossMel.item(), g.loss_mel);
+  close('loss_duration', gen.lossDuration.item(), g.loss_duration);
+  close('loss', gen.loss.item(), g.loss);
+  const d = new VitsDiscriminatorLoss(config).forward(real.scores, fake.scores);
+  const dw = want.VitsDiscriminatorLoss as Record<string, number>;
+  close('loss_disc', d.lossDisc.item(), dw.loss_disc);
+  close('loss', d.loss.item(), dw.loss);
+  for (let i = 0; i < real.scores.length; i++) {
+    const v = d[`lossDiscReal${i}`];
+    assert.equal(typeof v, 'number');
+    close(`loss_disc_real_${i}`, v, dw[`loss_disc_real_${i}`]);
+  }
+});

@@ -11,8 +11,14 @@ import { AdamW } from '../../src/torch/optim/index.ts';
 import { type VitsArgs, VitsConfig } from '../../src/tts/configs/vits_config.ts';
 import { DurationPredictor } from '../../src/tts/layers/glow_tts/duration_predictor.ts';
 import { klLoss } from '../../src/tts/layers/vits/losses.ts';
+import { batchSpectrograms } from '../../src/tts/layers/vits/spectrogram.ts';
 import { StochasticDurationPredictor } from '../../src/tts/layers/vits/stochastic_duration_predictor.ts';
-import { Vits, type VitsWaveformDecoder } from '../../src/tts/models/vits.ts';
+import {
+  Vits,
+  type VitsDiscriminator,
+  type VitsDiscriminatorOutput,
+  type VitsWaveformDecoder,
+} from '../../src/tts/models/vits.ts';
 import { sequenceMask } from '../../src/tts/utils/helpers.ts';
 
 torch.manualSeed(1);
@@ -66,6 +72,33 @@ class ToyDecoder extends Module implements VitsWaveformDecoder {
   }
   forward(z: Tensor): Tensor {
     return torch.tidy(() => this.proj.forward(z).repeatInterleave(HOP, 2).tanh());
+  }
+}
+
+/** Two tiny conv sub-discriminators with the VITS discriminator's interface. */
+class ToyDiscriminator extends Module implements VitsDiscriminator {
+  readonly convs: Conv1d[];
+  constructor() {
+    super();
+    this.convs = [0, 1, 2, 3].map((i) =>
+      this.registerModule(`c${i}`, i % 2 === 0 ? new Conv1d(1, 4, 5, { stride: 2 }) : new Conv1d(4, 1, 3)),
+    );
+  }
+  private run(x: Tensor): { scores: Tensor[]; feats: Tensor[][] } {
+    const scores: Tensor[] = [];
+    const feats: Tensor[][] = [];
+    for (const k of [0, 2]) {
+      const h = torch.F.leakyRelu(this.convs[k].forward(x), 0.1);
+      const s = this.convs[k + 1].forward(h);
+      feats.push([h, s]);
+      scores.push(s.flatten(1));
+    }
+    return { scores, feats };
+  }
+  forward(fake: Tensor, real: Tensor): VitsDiscriminatorOutput {
+    const f = this.run(fake);
+    const r = this.run(real);
+    return { fakeScores: f.scores, fakeFeats: f.feats, realScores: r.scores, realFeats: r.feats };
   }
 }
 
@@ -237,4 +270,88 @@ test('freezeLayers stops the frozen parts', () => {
 test('unsupported Coqui options are refused, not ignored', () => {
   assert.throws(() => new Vits(tinyConfig({ encoderSampleRate: 16000 })), /encoderSampleRate/);
   assert.throws(() => new Vits(tinyConfig({ useSpeakerEncoderAsLoss: true })), /useSpeakerEncoderAsLoss/);
+});
+
+test('trainStep per optimizer (0 discriminator, 1 generator): losses, and each optimizer moves all its weights', () => {
+  const config = tinyConfig();
+  const model = new Vits(config, {
+    waveformDecoder: new ToyDecoder(8),
+    discriminator: new ToyDiscriminator(),
+  });
+  model.train();
+  torch.noGrad(() => {
+    for (const [name, p] of model.namedParameters())
+      if (/post\.|proj\.|translation|log_scale/.test(name)) p.normal_(0, 0.05);
+  });
+  const twin = new Vits(config, {
+    waveformDecoder: new ToyDecoder(8),
+    discriminator: new ToyDiscriminator(),
+  });
+  twin.loadStateDict(model.stateDict(), { strict: true });
+  const b = batch();
+  const a = config.audio;
+  const spec = batchSpectrograms(b.waveform, torch.tensor([1, 0.75]), {
+    nFft: a.fftSize,
+    hopLength: a.hopLength,
+    winLength: a.winLength,
+    numMels: a.numMels,
+    sampleRate: a.sampleRate,
+    fmin: a.melFmin,
+    fmax: a.melFmax,
+  });
+  const vb = { tokens: b.tokens, tokenLens: b.tokenLens, waveform: b.waveform, ...spec };
+  const criterion = model.getCriterion();
+  const optD = new AdamW(model.discriminatorParameters(), { lr: 1e-3 });
+  const optG = new AdamW(model.generatorParameters(), { lr: 1e-3 });
+  assert.equal(
+    model.discriminatorParameters().length + model.generatorParameters().length,
+    model.parameters().length,
+  );
+  assert.throws(() => model.trainStep(vb, criterion, 1), /after step 0/);
+  const changed = (names: string[]) => {
+    const twinParams = twin.namedParameters();
+    return names.filter(
+      (k) =>
+        model
+          .namedParameters()
+          .get(k)
+          ?.sub(twinParams.get(k) as Tensor)
+          .abs()
+          .max()
+          .item() !== 0,
+    );
+  };
+  const discNames = [...model.namedParameters().keys()].filter((k) => k.startsWith('disc.'));
+  const genNames = [...model.namedParameters().keys()].filter((k) => !k.startsWith('disc.'));
+  torch.tidy(() => {
+    const d = model.trainStep(vb, criterion, 0);
+    assert.deepEqual(Object.keys(d.lossDict).sort(), ['loss', 'lossDisc', 'lossDiscReal0', 'lossDiscReal1']);
+    optD.zeroGrad();
+    (d.lossDict.loss as Tensor).backward();
+    optD.step();
+    assert.deepEqual(
+      changed(discNames),
+      discNames,
+      'the discriminator step moves every discriminator weight',
+    );
+    assert.deepEqual(changed(genNames), [], 'and nothing else');
+    const g = model.trainStep(vb, criterion, 1);
+    assert.deepEqual(Object.keys(g.lossDict).sort(), [
+      'loss',
+      'lossDuration',
+      'lossFeat',
+      'lossGen',
+      'lossKl',
+      'lossMel',
+    ]);
+    assert.ok(Number.isFinite((g.lossDict.loss as Tensor).item()));
+    optG.zeroGrad();
+    (g.lossDict.loss as Tensor).backward();
+    optG.step();
+    assert.deepEqual(changed(genNames), genNames, 'the generator step moves every generator weight');
+  });
+  // evaluation: the same keys, no gradients
+  const e = model.evalStep(vb, criterion, 0);
+  assert.equal((e.lossDict.loss as Tensor).requiresGrad, false);
+  assert.deepEqual(Object.keys(model.evalStep(vb, criterion, 1).lossDict).length, 6);
 });

@@ -23,7 +23,14 @@ import { Embedding, Module } from '../../torch/nn/index.js';
 import { xavierUniform_ } from '../../torch/nn/init.js';
 import type { VitsArgs, VitsConfig } from '../configs/vits_config.js';
 import { DurationPredictor } from '../layers/glow_tts/duration_predictor.js';
+import {
+  VitsDiscriminatorLoss,
+  type VitsDiscriminatorLossDict,
+  VitsGeneratorLoss,
+  type VitsGeneratorLossDict,
+} from '../layers/vits/losses.js';
 import { PosteriorEncoder, ResidualCouplingBlocks, TextEncoder } from '../layers/vits/networks.js';
+import { wavToMel } from '../layers/vits/spectrogram.js';
 import { StochasticDurationPredictor } from '../layers/vits/stochastic_duration_predictor.js';
 import { generatePath, maximumPath, sequenceMask } from '../utils/helpers.js';
 import { type NoiseSource, torchNoise } from '../utils/noise.js';
@@ -39,12 +46,50 @@ export interface VitsWaveformDecoder extends Module {
   forward(z: Tensor, g?: Tensor | null): Tensor;
 }
 
+/** Scores `[B, N]` per sub-discriminator and features per sub-discriminator and layer, for both inputs. */
+export interface VitsDiscriminatorOutput {
+  fakeScores: Tensor[];
+  fakeFeats: Tensor[][];
+  realScores: Tensor[];
+  realFeats: Tensor[][];
+}
+
+/** The discriminator (multi-period + scale): generated and real waveforms `[B, 1, T]` -> scores, features. */
+export interface VitsDiscriminator extends Module {
+  forward(fake: Tensor, real: Tensor): VitsDiscriminatorOutput;
+}
+
 /** Parts built elsewhere and handed to the model (the vocoder side). */
 export interface VitsParts {
   /** HiFiGAN generator with `hiddenChannels` inputs (registered as `waveform_decoder`). */
   waveformDecoder?: VitsWaveformDecoder | null;
   /** The VITS discriminator (registered as `disc`); not needed at inference. */
-  discriminator?: Module | null;
+  discriminator?: VitsDiscriminator | null;
+}
+
+/** A training batch (Coqui's names after `format_batch_on_device`, in camelCase). */
+export interface VitsBatch {
+  /** `[B, T_en]` int64 and `[B]`. */
+  tokens: Tensor;
+  tokenLens: Tensor;
+  /** Linear spectrograms `[B, C_spec, T_spec]`, log-mels `[B, C_mel, T_spec]`, valid frames `[B]`. */
+  spec: Tensor;
+  mel: Tensor;
+  specLens: Tensor;
+  /** `[B, 1, T_wav]`. */
+  waveform: Tensor;
+  speakerIds?: Tensor | null;
+  dVectors?: Tensor | null;
+  languageIds?: Tensor | null;
+}
+
+/** The losses, indexed by optimizer: 0 the discriminator's, 1 the generator's (Coqui's order). */
+export type VitsCriterion = readonly [VitsDiscriminatorLoss, VitsGeneratorLoss];
+
+/** What `trainStep` returns for one optimizer. */
+export interface VitsStepResult {
+  outputs: VitsForwardOutput;
+  lossDict: VitsDiscriminatorLossDict | VitsGeneratorLossDict;
 }
 
 /** Speaker and language conditioning of a batch (all optional). */
@@ -118,13 +163,17 @@ export class Vits extends Module {
   readonly flow: ResidualCouplingBlocks;
   readonly durationPredictor: StochasticDurationPredictor | DurationPredictor;
   readonly waveformDecoder: VitsWaveformDecoder | null;
-  readonly disc: Module | null;
+  readonly disc: VitsDiscriminator | null;
   readonly embG: Embedding | null = null;
   readonly embL: Embedding | null = null;
   /** Channels of the speaker condition g (0: single speaker). */
   readonly embeddedSpeakerDim: number;
   /** Channels of the language embedding (0: none). */
   readonly embeddedLanguageDim: number;
+  /** Where `forward` draws when the call gives no source (tests replay recorded draws through it). */
+  noise: NoiseSource = torchNoise;
+  /** The forward outputs of the batch's discriminator step, reused by its generator step (as Coqui). */
+  private outputsCache: VitsForwardOutput | null = null;
 
   constructor(
     readonly config: VitsConfig,
@@ -247,7 +296,7 @@ export class Vits extends Module {
     aux: VitsAuxInput = {},
   ): VitsForwardOutput {
     return torch.tidy(() => {
-      const noise = aux.noise ?? torchNoise;
+      const noise = aux.noise ?? this.noise;
       const g = this.speakerCondition(aux);
       const langEmb = this.languageEmbedding(aux);
       // 1. prior p(z | text) per token; 2. posterior q(z | spec) and its image under the flow
@@ -379,6 +428,86 @@ export class Vits extends Module {
         return { modelOutputs, alignments: attn.squeeze(1), durations: wCeil, z, zP, mP, logsP, yMask };
       }),
     );
+  }
+
+  // ----- training (paper section 2.5): optimizer 0 the discriminator, 1 the generator --------------------------
+
+  getCriterion(): VitsCriterion {
+    return [new VitsDiscriminatorLoss(this.config), new VitsGeneratorLoss(this.config)];
+  }
+
+  /** The discriminator's parameters (optimizer 0). */
+  discriminatorParameters(): Tensor[] {
+    return this.disc?.parameters() ?? [];
+  }
+
+  /** Every other parameter (optimizer 1), in state-dict order. */
+  generatorParameters(): Tensor[] {
+    return [...this.namedParameters()].filter(([k]) => !k.startsWith('disc.')).map(([, p]) => p);
+  }
+
+  /**
+   * One optimizer's step of a batch (Coqui's `Vits.train_step`). Index 0 runs the forward pass, caches it and
+   * scores the detached generated audio against the real segment; index 1 reuses that forward (so both
+   * optimizers of a batch see one set of random draws), scores the generated audio again with the updated
+   * discriminator and computes the generator losses.
+   */
+  trainStep(batch: VitsBatch, criterion: VitsCriterion, optimizerIdx: number): VitsStepResult {
+    const disc = this.disc;
+    if (disc === null || this.waveformDecoder === null) {
+      throw new Error('Vits.trainStep needs the waveform decoder and the discriminator');
+    }
+    if (optimizerIdx === 0) {
+      const aux = { speakerIds: batch.speakerIds, dVectors: batch.dVectors, languageIds: batch.languageIds };
+      const outputs = this.forward(
+        batch.tokens,
+        batch.tokenLens,
+        batch.spec,
+        batch.specLens,
+        batch.waveform,
+        aux,
+      );
+      this.outputsCache = outputs;
+      const d = disc.forward((outputs.modelOutputs as Tensor).detach(), outputs.waveformSeg);
+      return { outputs, lossDict: criterion[0].forward(d.realScores, d.fakeScores) };
+    }
+    if (optimizerIdx !== 1)
+      throw new RangeError(`Vits.trainStep: unexpected optimizer index ${optimizerIdx}`);
+    const outputs = this.outputsCache;
+    if (outputs === null)
+      throw new Error('Vits.trainStep: the generator step (1) runs after step 0 of a batch');
+    const a = this.config.audio;
+    const modelOutputs = outputs.modelOutputs as Tensor;
+    const melSlice = segment(batch.mel, outputs.sliceIds, this.args.specSegmentSize, true);
+    const melSliceHat = wavToMel(modelOutputs, {
+      nFft: a.fftSize,
+      hopLength: a.hopLength,
+      winLength: a.winLength,
+      numMels: a.numMels,
+      sampleRate: a.sampleRate,
+      fmin: a.melFmin,
+      fmax: a.melFmax,
+    });
+    const d = disc.forward(modelOutputs, outputs.waveformSeg);
+    const lossDict = criterion[1].forward({
+      melSlice,
+      melSliceHat,
+      zP: outputs.zP,
+      logsQ: outputs.logsQ,
+      mP: outputs.mP,
+      logsP: outputs.logsP,
+      zLengths: batch.specLens,
+      scoresDiscFake: d.fakeScores,
+      featsDiscFake: d.fakeFeats,
+      featsDiscReal: d.realFeats,
+      lossDuration: outputs.lossDuration,
+    });
+    return { outputs, lossDict };
+  }
+
+  /** `trainStep` without gradients. */
+  evalStep(batch: VitsBatch, criterion: VitsCriterion, optimizerIdx: number): VitsStepResult {
+    return torch.noGrad(() => this.trainStep(batch, criterion, optimizerIdx));
   }
 
   // ----- training helpers ------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@
 //
 // Tolerances (README "Tolerances"; Coqui's own float32-vs-float64 deviation is ~1e-6 on these tensors):
 // latent tensors (z, z_p, m_p, logs_p, m_q, logs_q, logw) 1e-4 absolute; spectrogram / mel tensors 1e-4
-// relative to the tensor's max; mas.logp 1e-3 relative; loss_duration 1e-5 relative; exact for token lengths,
+// relative to the tensor's max; mas.logp 1e-3 relative; loss items 1e-5 relative; exact for token lengths,
 // slice_ids, MAS alignments, inference durations / alignments / masks, and the real-waveform segment (a copy).
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
@@ -247,6 +247,28 @@ test('mel loss inputs: the mel segment and wav_to_mel of the decoded segment mat
   const lossMel = melSlice.sub(melSliceHat).abs().mean().mul(want.alphas.mel_loss_alpha).item();
   const lossMelRef = want.VitsGeneratorLoss.loss_mel as number;
   assert.ok(Math.abs(lossMel - lossMelRef) <= 1e-5 * lossMelRef, `loss_mel: ${lossMel} vs ${lossMelRef}`);
+});
+
+test('forward with the global generator seeded as Coqui was draws what Coqui drew', { skip }, () => {
+  const model = loadModel();
+  const inputs = load('inputs.safetensors');
+  const ref = load('forward.safetensors');
+  const seed = JSON.parse(
+    readFileSync(join(dir, 'forward_noise.json'), 'utf8'),
+  ).torch_manual_seed_before_forward;
+  torch.manualSeed(seed);
+  const out = torch.noGrad(() =>
+    model.forward(
+      get(inputs, 'tokens'),
+      get(inputs, 'token_lens'),
+      get(inputs, 'spec'),
+      get(inputs, 'spec_lens'),
+      get(inputs, 'waveform'),
+    ),
+  );
+  assertExact('slice_ids', out.sliceIds, get(ref, 'slice_ids'));
+  assertAbs('z', out.z, get(ref, 'z'));
+  assertRel('loss_duration', out.lossDuration, get(ref, 'loss_duration'), 1e-5);
 });
 
 for (const kind of ['deterministic', 'noisy'] as const) {

@@ -170,7 +170,7 @@ export class Vits extends Module {
   readonly embeddedSpeakerDim: number;
   /** Channels of the language embedding (0: none). */
   readonly embeddedLanguageDim: number;
-  /** Where `forward` draws when the call gives no source (tests replay recorded draws through it). */
+  /** Where `forward` and `inference` draw when the call gives no source (tests replay recorded draws). */
   noise: NoiseSource = torchNoise;
   /** The forward outputs of the batch's discriminator step, reused by its generator step (as Coqui). */
   private outputsCache: VitsForwardOutput | null = null;
@@ -383,7 +383,7 @@ export class Vits extends Module {
   inference(x: Tensor, aux: VitsInferenceAux = {}): VitsInferenceOutput {
     return torch.noGrad(() =>
       torch.tidy(() => {
-        const noise = aux.noise ?? torchNoise;
+        const noise = aux.noise ?? this.noise;
         const xLengths =
           aux.xLengths ?? torch.full([x.size(0)], x.size(1), { dtype: 'int64', device: x.device });
         const g = this.speakerCondition(aux);

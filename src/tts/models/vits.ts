@@ -35,6 +35,7 @@ import { StochasticDurationPredictor } from '../layers/vits/stochastic_duration_
 import { generatePath, maximumPath, sequenceMask } from '../utils/helpers.js';
 import { type NoiseSource, torchNoise } from '../utils/noise.js';
 import { randSegments, segment } from '../utils/segments.js';
+import type { InferenceAux } from './base_tts.js';
 import { expandPrior, gaussianLogLikelihood } from './glow_tts.js';
 
 /** Channels of the stochastic / deterministic duration predictors (fixed in Coqui). */
@@ -128,15 +129,12 @@ export interface VitsForwardOutput {
 }
 
 /** Inference inputs besides the tokens. */
-export interface VitsInferenceAux extends VitsAuxInput {
-  /** `[B]` int64 valid tokens (default: all of T_en). */
-  xLengths?: Tensor | null;
+export interface VitsInferenceAux extends VitsAuxInput, InferenceAux {
   /** Given durations `[T_en]` in frames instead of predicted ones. */
   durations?: Tensor | null;
-  /** Defaults: the config's inferenceNoiseScale, inferenceNoiseScaleDp, lengthScale. */
-  noiseScale?: number;
+  /** SDP noise multiplier (default: the config's inferenceNoiseScaleDp); `noiseScale` and `lengthScale`
+   * default to the config's inferenceNoiseScale and lengthScale. */
   noiseScaleDp?: number;
-  lengthScale?: number;
 }
 
 /** What `inference` returns. */
@@ -386,7 +384,12 @@ export class Vits extends Module {
         const noise = aux.noise ?? this.noise;
         const xLengths =
           aux.xLengths ?? torch.full([x.size(0)], x.size(1), { dtype: 'int64', device: x.device });
-        const g = this.speakerCondition(aux);
+        const speakerIds =
+          aux.speakerIds ??
+          (aux.speakerId !== undefined && aux.speakerId !== null
+            ? torch.tensor([aux.speakerId], { dtype: 'int64', device: x.device })
+            : null);
+        const g = this.speakerCondition({ ...aux, speakerIds });
         const langEmb = this.languageEmbedding(aux);
         const text = this.textEncoder.forward(x, xLengths, langEmb);
         const { xMask } = text;

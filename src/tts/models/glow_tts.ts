@@ -14,7 +14,7 @@
 import type { Tensor } from '../../torch/index.js';
 import * as torch from '../../torch/index.js';
 import { Embedding } from '../../torch/nn/index.js';
-import type { Batch, Criterion, ModelLogger, StepResult } from '../../trainer/api.js';
+import type { Batch, ModelLogger, StepResult } from '../../trainer/api.js';
 import type { GlowTTSConfig } from '../configs/glow_tts_config.js';
 import type { FlowOutput } from '../layers/generic/normalization.js';
 import { ActNorm } from '../layers/generic/normalization.js';
@@ -89,7 +89,7 @@ export interface GlowTTSInferenceOutput {
   yLengths: Tensor;
 }
 
-export class GlowTTS extends BaseTTS<GlowTTSConfig> {
+export class GlowTTS extends BaseTTS<GlowTTSConfig, TTSBatch, GlowTTSForwardOutput, GlowTTSLoss> {
   readonly encoder: Encoder;
   readonly decoder: Decoder;
   /** Speaker embedding table `[numSpeakers, hiddenChannelsEnc]` when `useSpeakerEmbedding`. */
@@ -301,7 +301,7 @@ export class GlowTTS extends BaseTTS<GlowTTSConfig> {
    * batch (a no-grad forward pass, as in Coqui); unlike Coqui, the step then also trains on the batch, since
    * the Trainer always expects a loss.
    */
-  trainStep(batch: Batch, criterion: Criterion): StepResult {
+  trainStep(batch: Batch, criterion: GlowTTSLoss): StepResult<GlowTTSForwardOutput> {
     const b = this.formatBatch(batch);
     const aux = { speakerIds: b.speakerIds, dVectors: b.dVectors };
     if (this.runDataDepInit && this.training) {
@@ -312,11 +312,11 @@ export class GlowTTS extends BaseTTS<GlowTTSConfig> {
       this.lockActNormLayers();
     }
     const outputs = this.forward(b.textInput, b.textLengths, b.melInput, b.melLengths, aux);
-    const lossDict = this.computeLoss(criterion as GlowTTSLoss, outputs, b);
-    return { outputs: { ...outputs }, lossDict };
+    const lossDict = this.computeLoss(criterion, outputs, b);
+    return { outputs, lossDict };
   }
 
-  evalStep(batch: Batch, criterion: Criterion): StepResult {
+  evalStep(batch: Batch, criterion: GlowTTSLoss): StepResult<GlowTTSForwardOutput> {
     return torch.noGrad(() => this.trainStep(batch, criterion));
   }
 
@@ -334,11 +334,11 @@ export class GlowTTS extends BaseTTS<GlowTTSConfig> {
     );
   }
 
-  override trainLog(batch: Batch, outputs: Record<string, unknown>, logger: ModelLogger, step: number): void {
+  override trainLog(batch: TTSBatch, outputs: GlowTTSForwardOutput, logger: ModelLogger, step: number): void {
     this.logFigures('train', batch, outputs, logger, step);
   }
 
-  override evalLog(batch: Batch, outputs: Record<string, unknown>, logger: ModelLogger, step: number): void {
+  override evalLog(batch: TTSBatch, outputs: GlowTTSForwardOutput, logger: ModelLogger, step: number): void {
     this.logFigures('eval', batch, outputs, logger, step);
   }
 
@@ -349,7 +349,7 @@ export class GlowTTS extends BaseTTS<GlowTTSConfig> {
    */
   createLogs(
     batch: Batch,
-    outputs: Record<string, unknown>,
+    outputs: { alignments?: Tensor },
   ): { figures: Record<string, { data: Float32Array; height: number; width: number }>; audio: Float32Array } {
     const b = this.formatBatch(batch);
     return torch.tidy(() => {
@@ -367,7 +367,7 @@ export class GlowTTS extends BaseTTS<GlowTTSConfig> {
         prediction: figure(pred.modelOutputs.select(0, 0).transpose(0, 1)),
         ground_truth: figure(b.melInput.select(0, 0).slice(0, 0, melLen).transpose(0, 1)),
       };
-      const alignments = outputs.alignments as Tensor | undefined;
+      const alignments = outputs.alignments;
       if (alignments) figures.alignment = figure(alignments.select(0, 0).transpose(0, 1));
       return { figures, audio: this.melToWav(pred.modelOutputs.select(0, 0)) };
     });
@@ -376,7 +376,7 @@ export class GlowTTS extends BaseTTS<GlowTTSConfig> {
   private logFigures(
     prefix: string,
     batch: Batch,
-    outputs: Record<string, unknown>,
+    outputs: { alignments?: Tensor },
     logger: ModelLogger,
     step: number,
   ): void {

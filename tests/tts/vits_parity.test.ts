@@ -361,7 +361,7 @@ test('VitsGeneratorLoss and VitsDiscriminatorLoss match losses.json on the recor
   close('loss', d.loss.item(), dw.loss);
   for (let i = 0; i < real.scores.length; i++) {
     const v = d[`lossDiscReal${i}`];
-    assert.equal(typeof v, 'number');
-    close(`loss_disc_real_${i}`, v, dw[`loss_disc_real_${i}`]);
+    assert.equal(v.requiresGrad, false, "logged only, as Coqui's Python floats");
+    close(`loss_disc_real_${i}`, v.item(), dw[`loss_disc_real_${i}`]);
   }
 });

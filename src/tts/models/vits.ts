@@ -17,10 +17,12 @@
  * Random draws go through a `NoiseSource` so tests can replay Coqui's.
  */
 
+import type { OptimizerGroups } from '../../models/base_model.ts';
 import type { Tensor } from '../../torch/index.js';
 import * as torch from '../../torch/index.js';
 import { Embedding, Module } from '../../torch/nn/index.js';
 import { xavierUniform_ } from '../../torch/nn/init.js';
+import type { StepResult } from '../../trainer/api.js';
 import type { VitsArgs, VitsConfig } from '../configs/vits_config.js';
 import { DurationPredictor } from '../layers/glow_tts/duration_predictor.js';
 import {
@@ -87,9 +89,8 @@ export interface VitsBatch {
 /** The losses, indexed by optimizer: 0 the discriminator's, 1 the generator's (Coqui's order). */
 export type VitsCriterion = readonly [VitsDiscriminatorLoss, VitsGeneratorLoss];
 
-/** What `trainStep` returns for one optimizer. */
-export interface VitsStepResult {
-  outputs: VitsForwardOutput;
+/** What `trainStep` returns for one optimizer (the Trainer's `StepResult`). */
+export interface VitsStepResult extends StepResult<VitsForwardOutput> {
   lossDict: VitsDiscriminatorLossDict | VitsGeneratorLossDict;
 }
 
@@ -170,8 +171,6 @@ export class Vits extends Module {
   readonly embeddedLanguageDim: number;
   /** Where `forward` and `inference` draw when the call gives no source (tests replay recorded draws). */
   noise: NoiseSource = torchNoise;
-  /** The forward outputs of the batch's discriminator step, reused by its generator step (as Coqui). */
-  private outputsCache: VitsForwardOutput | null = null;
 
   constructor(
     readonly config: VitsConfig,
@@ -439,23 +438,27 @@ export class Vits extends Module {
     return [new VitsDiscriminatorLoss(this.config), new VitsGeneratorLoss(this.config)];
   }
 
-  /** The discriminator's parameters (optimizer 0). */
-  discriminatorParameters(): Tensor[] {
-    return this.disc?.parameters() ?? [];
-  }
-
-  /** Every other parameter (optimizer 1), in state-dict order. */
-  generatorParameters(): Tensor[] {
-    return [...this.namedParameters()].filter(([k]) => !k.startsWith('disc.')).map(([, p]) => p);
+  /** The discriminator's parameters (optimizer 0) and every other one (optimizer 1), in state-dict order. */
+  optimizerGroups(): OptimizerGroups & { generator: Tensor[]; discriminator: Tensor[] } {
+    const named = [...this.namedParameters()];
+    return {
+      generator: named.filter(([k]) => !k.startsWith('disc.')).map(([, p]) => p),
+      discriminator: named.filter(([k]) => k.startsWith('disc.')).map(([, p]) => p),
+    };
   }
 
   /**
-   * One optimizer's step of a batch (Coqui's `Vits.train_step`). Index 0 runs the forward pass, caches it and
-   * scores the detached generated audio against the real segment; index 1 reuses that forward (so both
+   * One optimizer's step of a batch (Coqui's `Vits.train_step`). Index 0 runs the forward pass and scores the
+   * detached generated audio against the real segment; index 1 reuses that forward (`previous[0]`, so both
    * optimizers of a batch see one set of random draws), scores the generated audio again with the updated
    * discriminator and computes the generator losses.
    */
-  trainStep(batch: VitsBatch, criterion: VitsCriterion, optimizerIdx: number): VitsStepResult {
+  trainStep(
+    batch: VitsBatch,
+    criterion: VitsCriterion,
+    optimizerIdx: number,
+    previous: ReadonlyArray<VitsForwardOutput | null> = [],
+  ): VitsStepResult {
     const disc = this.disc;
     if (disc === null || this.waveformDecoder === null) {
       throw new Error('Vits.trainStep needs the waveform decoder and the discriminator');
@@ -470,15 +473,13 @@ export class Vits extends Module {
         batch.waveform,
         aux,
       );
-      this.outputsCache = outputs;
       const d = disc.forward((outputs.modelOutputs as Tensor).detach(), outputs.waveformSeg);
       return { outputs, lossDict: criterion[0].forward(d.realScores, d.fakeScores) };
     }
     if (optimizerIdx !== 1)
       throw new RangeError(`Vits.trainStep: unexpected optimizer index ${optimizerIdx}`);
-    const outputs = this.outputsCache;
-    if (outputs === null)
-      throw new Error('Vits.trainStep: the generator step (1) runs after step 0 of a batch');
+    const outputs = previous[0] ?? null;
+    if (outputs === null) throw new Error('Vits.trainStep: the generator step (1) needs step 0 of the batch');
     const a = this.config.audio;
     const modelOutputs = outputs.modelOutputs as Tensor;
     const melSlice = segment(batch.mel, outputs.sliceIds, this.args.specSegmentSize, true);
@@ -509,8 +510,13 @@ export class Vits extends Module {
   }
 
   /** `trainStep` without gradients. */
-  evalStep(batch: VitsBatch, criterion: VitsCriterion, optimizerIdx: number): VitsStepResult {
-    return torch.noGrad(() => this.trainStep(batch, criterion, optimizerIdx));
+  evalStep(
+    batch: VitsBatch,
+    criterion: VitsCriterion,
+    optimizerIdx: number,
+    previous: ReadonlyArray<VitsForwardOutput | null> = [],
+  ): VitsStepResult {
+    return torch.noGrad(() => this.trainStep(batch, criterion, optimizerIdx, previous));
   }
 
   // ----- training helpers ------------------------------------------------------------------------------------

@@ -98,7 +98,7 @@ export interface VitsGeneratorLossInputs {
 }
 
 /** The generator's loss items (Coqui's keys in camelCase). */
-export interface VitsGeneratorLossDict {
+export interface VitsGeneratorLossDict extends Record<string, Tensor> {
   loss: Tensor;
   lossGen: Tensor;
   lossKl: Tensor;
@@ -126,13 +126,13 @@ export class VitsGeneratorLoss {
   }
 }
 
-/** The discriminator's loss items: `loss` = `lossDisc`, and `lossDiscReal${i}` per sub-discriminator. */
-export type VitsDiscriminatorLossDict = { loss: Tensor; lossDisc: Tensor } & Record<
-  `lossDiscReal${number}`,
-  number
->;
+/**
+ * The discriminator's loss items: `loss` = `lossDisc`, and `lossDiscReal${i}` per sub-discriminator (Coqui
+ * logs those as Python floats: here detached scalars, for logging only).
+ */
+export type VitsDiscriminatorLossDict = { loss: Tensor; lossDisc: Tensor } & Record<string, Tensor>;
 
-/** Coqui's `VitsDiscriminatorLoss`: the weighted LSGAN loss; each real term is logged as a plain number. */
+/** Coqui's `VitsDiscriminatorLoss`: the weighted LSGAN loss and each sub-discriminator's real term. */
 export class VitsDiscriminatorLoss {
   constructor(readonly weights: Pick<VitsLossWeights, 'discLossAlpha'>) {}
 
@@ -140,11 +140,11 @@ export class VitsDiscriminatorLoss {
     return torch.tidy(() => {
       const { loss, realTerms } = discriminatorLoss(scoresDiscReal, scoresDiscFake);
       const lossDisc = loss.mul(this.weights.discLossAlpha);
-      const out: Record<string, Tensor | number> = { loss: lossDisc, lossDisc };
+      const out: VitsDiscriminatorLossDict = { loss: lossDisc, lossDisc };
       realTerms.forEach((t, i) => {
-        out[`lossDiscReal${i}`] = t.item();
+        out[`lossDiscReal${i}`] = t.detach();
       });
-      return out as VitsDiscriminatorLossDict;
+      return out;
     });
   }
 }

@@ -17,6 +17,8 @@ import {
   inferenceSpeakerInputs,
   loadModelSpeakers,
   SpeakerManager,
+  saveRunSpeakers,
+  speakerConfigOf,
 } from '../../src/tts/utils/speakers.ts';
 
 const FIXTURES = new URL('../fixtures/speakers/', import.meta.url).pathname;
@@ -284,5 +286,45 @@ test('d-vector Glow-TTS: conditioning width from the file, d-vectors per clip in
   assert.throws(
     () => tinyModel(m, { useSpeakerEmbedding: false, useDVectorFile: true, dVectorDim: 8 }),
     /dVectorDim is 8 but the d-vector file's vectors have 4 values/,
+  );
+});
+
+test("speakerConfigOf reads a field from the config, else from modelArgs (Coqui's VITS layout)", () => {
+  assert.deepEqual(
+    speakerConfigOf({
+      modelArgs: { useSpeakerEmbedding: true, speakersFile: 'a.json', dVectorFile: ['x', 'y'] },
+    }),
+    { useSpeakerEmbedding: true, speakersFile: 'a.json', useDVectorFile: false, dVectorFile: ['x', 'y'] },
+  );
+  // the config's own copy wins, as in Coqui; Glow-TTS's `dVectorFile: false` is no file
+  assert.deepEqual(
+    speakerConfigOf({
+      useSpeakerEmbedding: false,
+      dVectorFile: false,
+      modelArgs: { useSpeakerEmbedding: true },
+    }),
+    {
+      useSpeakerEmbedding: false,
+      speakersFile: null,
+      useDVectorFile: false,
+      dVectorFile: null,
+    },
+  );
+  // saving records the run's file in modelArgs too
+  const config = { speakersFile: null, modelArgs: { speakersFile: null } };
+  const path = saveRunSpeakers(new SpeakerManager({ samples: [sample('a')] }), tmp(), [config]);
+  assert.equal(config.speakersFile, path);
+  assert.equal(config.modelArgs.speakersFile, path);
+});
+
+test('several d-vector files merge; a clip in two files is an error', () => {
+  const other = join(tmp(), 'more.json');
+  writeFileSync(other, JSON.stringify({ 'p300_001.wav': { name: 'p300', embedding: [0, 0, 0, 2] } }));
+  const m = new SpeakerManager({ dVectorFile: [join(FIXTURES, 'd_vectors.json'), other] });
+  assert.deepEqual(m.speakerNames, ['p225', 'p226', 'p300']);
+  assert.equal(m.embeddings.size, 4);
+  assert.throws(
+    () => new SpeakerManager({ dVectorFile: [other, other] }),
+    /clip "p300_001.wav" is in another d-vector file too/,
   );
 });

@@ -148,9 +148,7 @@ export abstract class BaseTTS<
    */
   onInitStart(ctx: Pick<TrainerContext, 'runPath'> & Partial<Pick<TrainerContext, 'config' | 'line'>>): void {
     if (!this.speakerManager?.numSpeakers) return;
-    const path = saveRunSpeakers(this.speakerManager, ctx.runPath);
-    for (const c of new Set<object>([this.config, ctx.config ?? this.config]))
-      Object.assign(c, { speakersFile: path });
+    const path = saveRunSpeakers(this.speakerManager, ctx.runPath, [this.config, ctx.config ?? this.config]);
     const text = ` > ${this.speakerManager.numSpeakers} speakers saved to ${path}`;
     if (ctx.line) ctx.line(text);
     else this.#log(text);

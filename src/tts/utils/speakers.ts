@@ -34,22 +34,28 @@ export interface SpeakerConfig {
   speakersFile?: string | null;
   /** Condition on external d-vectors instead. */
   useDVectorFile?: boolean;
-  /** Coqui d-vector file (JSON `{clip: {name, embedding}}`). */
-  dVectorFile?: string | boolean | null;
+  /** Coqui d-vector file(s) (JSON `{clip: {name, embedding}}`). */
+  dVectorFile?: string | string[] | null;
 }
 
 /** The file name a run folder and a voice folder keep the speaker ids in (Coqui's name). */
 export const SPEAKERS_FILE_NAME = 'speakers.json';
 
-/** The speaker fields of any config object (absent or mistyped fields read as unset). */
+/**
+ * The speaker fields of any config object, read as Coqui's `get_from_config_or_model_args_with_default` does:
+ * the config's own field, else its `modelArgs` one (VITS keeps them there); absent or mistyped fields are unset.
+ */
 export function speakerConfigOf(config: object): SpeakerConfig {
   const c = config as Record<string, unknown>;
+  const args = (c.modelArgs ?? {}) as Record<string, unknown>;
+  const get = (k: string) => (k in c ? c[k] : args[k]);
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
+  const files = get('dVectorFile');
   return {
-    useSpeakerEmbedding: c.useSpeakerEmbedding === true,
-    speakersFile: str(c.speakersFile),
-    useDVectorFile: c.useDVectorFile === true,
-    dVectorFile: str(c.dVectorFile),
+    useSpeakerEmbedding: get('useSpeakerEmbedding') === true,
+    speakersFile: str(get('speakersFile')),
+    useDVectorFile: get('useDVectorFile') === true,
+    dVectorFile: Array.isArray(files) ? files.filter((f): f is string => typeof f === 'string') : str(files),
   };
 }
 
@@ -75,10 +81,18 @@ export class SpeakerManager {
   #byName: Map<string, number[][]> | null = null;
 
   /** Ids from `samples` (train + eval), then from `speakersFile`, then from `dVectorFile` (each overrides). */
-  constructor(options: { samples?: readonly Sample[]; speakersFile?: string; dVectorFile?: string } = {}) {
+  constructor(
+    options: {
+      samples?: readonly Sample[];
+      speakersFile?: string;
+      dVectorFile?: string | readonly string[];
+    } = {},
+  ) {
     if (options.samples?.length) this.setIdsFromData(options.samples);
     if (options.speakersFile) this.loadIdsFromFile(options.speakersFile);
-    if (options.dVectorFile) this.loadEmbeddingsFromFile(options.dVectorFile);
+    const dVectorFiles =
+      typeof options.dVectorFile === 'string' ? [options.dVectorFile] : options.dVectorFile;
+    if (dVectorFiles?.length) this.loadEmbeddingsFromFile(...dVectorFiles);
   }
 
   /**
@@ -87,10 +101,7 @@ export class SpeakerManager {
    * of `dVectorFile`. Null for a single-speaker config, or when nothing names the speakers.
    */
   static initFromConfig(config: SpeakerConfig, samples?: () => readonly Sample[]): SpeakerManager | null {
-    if (config.useDVectorFile) {
-      const file = typeof config.dVectorFile === 'string' && config.dVectorFile ? config.dVectorFile : '';
-      return new SpeakerManager({ dVectorFile: file || undefined });
-    }
+    if (config.useDVectorFile) return new SpeakerManager({ dVectorFile: config.dVectorFile ?? undefined });
     if (!config.useSpeakerEmbedding) return null;
     if (config.speakersFile) return new SpeakerManager({ speakersFile: config.speakersFile });
     const items = samples?.() ?? [];
@@ -159,16 +170,26 @@ export class SpeakerManager {
   }
 
   /**
-   * D-vectors from a Coqui d-vector file (`{clip: {"name": speaker, "embedding": [...]}}`); the speakers get
-   * ids in name order (Coqui's `load_embeddings_from_file`).
-   * @throws Error for an entry without a name or a numeric embedding, or embeddings of different sizes.
+   * D-vectors from Coqui d-vector files (`{clip: {"name": speaker, "embedding": [...]}}`; several files are
+   * merged); the speakers get ids in name order (Coqui's `load_embeddings_from_file` / `_from_list_of_files`).
+   * @throws Error for an entry without a name or a numeric embedding, embeddings of different sizes, or a clip
+   *   in two files.
    */
-  loadEmbeddingsFromFile(path: string): void {
+  loadEmbeddingsFromFile(...paths: string[]): void {
+    const embeddings = new Map<string, DVectorEntry>();
+    let dim = -1;
+    for (const path of paths) dim = this.#readEmbeddings(path, embeddings, dim);
+    this.embeddings = embeddings;
+    this.ids = idsOfNames([...embeddings.values()].map((e) => e.name));
+    this.#byName = null;
+  }
+
+  /** Adds the clips of one d-vector file to `into`; returns the vector size. */
+  #readEmbeddings(path: string, into: Map<string, DVectorEntry>, size: number): number {
     const data = loadFile(path);
     if (!data || typeof data !== 'object' || Array.isArray(data))
       throw new Error(`${path}: expected {"clip": {"name": speaker, "embedding": [...]}, ...}`);
-    const embeddings = new Map<string, DVectorEntry>();
-    let dim = -1;
+    let dim = size;
     for (const [clip, v] of Object.entries(data as Record<string, unknown>)) {
       const e = v as { name?: unknown; embedding?: unknown };
       if (
@@ -181,12 +202,12 @@ export class SpeakerManager {
         throw new Error(
           `${path}: clip ${JSON.stringify(clip)} has ${e.embedding.length} values, others ${dim}`,
         );
+      if (into.has(clip))
+        throw new Error(`${path}: clip ${JSON.stringify(clip)} is in another d-vector file too`);
       dim = e.embedding.length;
-      embeddings.set(clip, { name: e.name, embedding: e.embedding as number[] });
+      into.set(clip, { name: e.name, embedding: e.embedding as number[] });
     }
-    this.embeddings = embeddings;
-    this.ids = idsOfNames([...embeddings.values()].map((e) => e.name));
-    this.#byName = null;
+    return dim;
   }
 
   /** Writes the d-vectors as a Coqui d-vector file. */
@@ -300,12 +321,21 @@ export function inferenceSpeakerInputs(
 }
 
 /**
- * Writes `speakers.json` into a run folder (Coqui's `on_init_start`) and returns its absolute path, which the
- * caller records as `speakersFile` in the run's config.
+ * Writes `speakers.json` into a run folder and records its absolute path as `speakersFile` in each of
+ * `configs` (and their `modelArgs`, as Coqui's `on_init_start` does); returns the path.
  */
-export function saveRunSpeakers(manager: SpeakerManager, runPath: string): string {
+export function saveRunSpeakers(
+  manager: SpeakerManager,
+  runPath: string,
+  configs: readonly object[] = [],
+): string {
   const path = resolve(runPath, SPEAKERS_FILE_NAME);
   manager.saveIdsToFile(path);
+  for (const c of new Set(configs)) {
+    Object.assign(c, { speakersFile: path });
+    const args = (c as { modelArgs?: unknown }).modelArgs;
+    if (args && typeof args === 'object') Object.assign(args, { speakersFile: path });
+  }
   return path;
 }
 
@@ -340,8 +370,10 @@ export function loadModelSpeakers(
 ): SpeakerManager | null {
   const c = speakerConfigOf(config);
   if (c.useDVectorFile) {
-    const file = override || findSpeakerFile(typeof c.dVectorFile === 'string' ? c.dVectorFile : null, dirs);
-    return file ? new SpeakerManager({ dVectorFile: file }) : null;
+    const given = typeof c.dVectorFile === 'string' ? [c.dVectorFile] : (c.dVectorFile ?? []);
+    const files = override ? [override] : given.map((f) => findSpeakerFile(f, dirs));
+    if (!files.length || files.some((f) => f === null)) return null;
+    return new SpeakerManager({ dVectorFile: files as string[] });
   }
   if (!c.useSpeakerEmbedding) return null;
   const file = override || findSpeakerFile(c.speakersFile, dirs);

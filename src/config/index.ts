@@ -54,3 +54,11 @@ export {
   CharactersConfig,
   TrainerConfig,
 } from './shared.ts';
+export {
+  resetUnsupportedWarnings,
+  UNSUPPORTED_FIELDS,
+  type UnsupportedSetting,
+  unsupportedSettings,
+  type WarnUnsupportedOptions,
+  warnUnsupported,
+} from './unsupported.ts';

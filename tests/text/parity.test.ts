@@ -16,7 +16,10 @@ import { oovReport, sentences, vocabGraphemes, vocabIpa } from './fixtures.ts';
 
 test('fixture sentences are numbered 0..n-1 (any size the generator wrote)', () => {
   assert.ok(sentences.length > 0);
-  sentences.forEach((s, i) => assert.equal(s.index, i));
+  assert.deepEqual(
+    sentences.map((s) => s.index),
+    sentences.map((_, i) => i),
+  );
 });
 
 test('vocabularies equal Coqui defaults', () => {

@@ -57,7 +57,9 @@ export {
 export {
   resetUnsupportedWarnings,
   UNSUPPORTED_FIELDS,
+  type UnsupportedField,
   type UnsupportedSetting,
+  unsupportedField,
   unsupportedSettings,
   type WarnUnsupportedOptions,
   warnUnsupported,

@@ -20,8 +20,15 @@ const IN_PROCESS_LOADER =
 const NO_SAMPLERS =
   'no weighted samplers: batches are length buckets (batchGroupSize) drawn in a shuffled order';
 
-/** Field path -> why it has no effect. */
-export const UNSUPPORTED_FIELDS: Readonly<Record<string, string>> = {
+/** Why a field has no effect, and the values (besides the default) that agree with what ribbit does anyway. */
+export interface UnsupportedField {
+  reason: string;
+  /** Values that need no warning: ribbit behaves so regardless (e.g. `computeInputSeqCache: true`). */
+  agrees?: readonly unknown[];
+}
+
+/** Field path -> why it has no effect (a string, or the reason and the values that agree). */
+export const UNSUPPORTED_FIELDS: Readonly<Record<string, string | UnsupportedField>> = {
   // TrainerConfig
   loggerUri: NO_REMOTE_LOGGER,
   projectName: NO_REMOTE_LOGGER,
@@ -44,9 +51,15 @@ export const UNSUPPORTED_FIELDS: Readonly<Record<string, string>> = {
   numEvalLoaderWorkers: IN_PROCESS_LOADER,
   useNoiseAugment: 'no noise augmentation of training audio',
   // BaseTTSConfig
-  computeInputSeqCache: 'token ids of every sample are always computed before the first batch',
+  computeInputSeqCache: {
+    reason: 'token ids of every sample are always computed before the first batch',
+    agrees: [true],
+  },
   testSentencesFile: 'test sentences come from testSentences only',
-  lossMasking: 'the models mask padded frames in their losses unconditionally (as Coqui Glow-TTS does)',
+  lossMasking: {
+    reason: 'the models mask padded frames in their losses unconditionally (as Coqui Glow-TTS does)',
+    agrees: [true],
+  },
   computeF0: 'the data loader returns token ids and mels only (no pitch)',
   computeEnergy: 'the data loader returns token ids and mels only (no energy)',
   computeLinearSpec: 'the data loader returns token ids and mels only (no linear spectrograms)',
@@ -74,7 +87,13 @@ export const UNSUPPORTED_FIELDS: Readonly<Record<string, string>> = {
   dVectorFile: 'd-vector files are not read yet (speaker embeddings come from useSpeakerEmbedding)',
 };
 
-/** One unsupported field set to a value other than its default. */
+/** One unsupported field set to a value other than its default (and other than the values that agree). */
+/** The reason and agreeing values of an `UNSUPPORTED_FIELDS` entry. */
+export function unsupportedField(key: string): UnsupportedField {
+  const entry = UNSUPPORTED_FIELDS[key];
+  return typeof entry === 'string' ? { reason: entry } : entry;
+}
+
 export interface UnsupportedSetting {
   /** The key of `UNSUPPORTED_FIELDS` (`datasets.phonemizer`). */
   field: string;
@@ -115,8 +134,9 @@ function collect(
   const path = at === '' ? name : `${at}.${name}`;
   const v = value[name];
   if (rest.length === 0) {
-    if (v !== undefined && !sameValue(v, defaults[name]))
-      out.push({ field, path, value: v, reason: UNSUPPORTED_FIELDS[field] });
+    const { reason, agrees = [] } = unsupportedField(field);
+    const silent = [defaults[name], ...agrees].some((ok) => sameValue(v, ok));
+    if (v !== undefined && !silent) out.push({ field, path, value: v, reason });
     return;
   }
   const d = def.def;

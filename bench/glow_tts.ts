@@ -282,7 +282,7 @@ for (const size of sizes) {
   const warmup = positiveInt('warmup', warmupArg, size === 'fixture' ? 2 : 1);
   const batch = syntheticBatch(numChars, config.audio.numMels);
   const criterion = model.getCriterion();
-  const optimizer = model.getOptimizer();
+  const [optimizer] = [model.getOptimizer()].flat(); // Glow-TTS has one optimizer
   const results = new Map<number, Record<string, unknown>>();
   model.train();
   for (const threads of threadList) {

@@ -14,7 +14,7 @@ import type { Tensor } from '../torch/index.ts';
 import { fromRaw } from '../torch/io.ts';
 import { readPth, stateDictOf, toPlain } from '../torch/serialization/index.ts';
 import { loadCheckpointWeights, resolveCheckpoint } from '../trainer/checkpoint.ts';
-import { type BaseTTS, createModel } from '../tts/models/index.ts';
+import { type BaseTTS, createTTSModel } from '../tts/models/index.ts';
 import type { LoadOptions } from './load.ts';
 import { Synthesizer } from './synthesizer.ts';
 import { GriffinLimVocoder } from './vocoder.ts';
@@ -82,7 +82,7 @@ function readSpeakers(path: string): string[] {
  */
 export function buildModel(config: unknown, weights: Map<string, Tensor>): BaseTTS {
   // no phoneme disk cache at inference (it would write into the caller's working directory)
-  const model = createModel({ ...(config as Record<string, unknown>), phonemeCachePath: null } as {
+  const model = createTTSModel({ ...(config as Record<string, unknown>), phonemeCachePath: null } as {
     model?: unknown;
   });
   model.loadStateDict(weights, { strict: true });

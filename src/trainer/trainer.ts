@@ -1,8 +1,9 @@
 /**
  * The generic Trainer: drives any `TrainableModel` through epochs of `trainStep`/`evalStep`, with gradient
- * accumulation and clipping, one or several optimizers, schedulers, callbacks, console/TensorBoard logging,
- * atomic checkpoints, best-model tracking, Ctrl-C handling, exact resume (`continuePath`) and fine-tuning
- * from weights (`restorePath`).
+ * accumulation and clipping, one or several optimizers (Coqui's multi-optimizer protocol, see api.ts) or the
+ * model's own `optimize()`, schedulers, callbacks, console/TensorBoard logging, atomic checkpoints, best-model
+ * tracking, Ctrl-C handling, exact resume (`continuePath`), fine-tuning from weights (`restorePath`) and a
+ * device ('cpu', 'cuda:N').
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -15,12 +16,13 @@ import type {
   Batch,
   BatchSource,
   LogAssets,
-  LossDict,
   ModelLogger,
   TrainableModel,
   TrainerCallbacks,
+  TrainerContext,
   TrainerOptimizer,
   TrainerScheduler,
+  TrainerSettings,
 } from './api.js';
 import {
   incompleteCheckpointFiles,
@@ -33,39 +35,13 @@ import {
 } from './checkpoint.js';
 import { ConsoleLogger, formatDuration, RunningAverage } from './console.js';
 import { type Dashboard, NullDashboard, openDashboard } from './dashboard.js';
+import { batchToDevice, checkDevice } from './device.js';
 
-/** The Trainer's settings (a TrainerConfig provides them). */
-export interface TrainerSettings {
-  outputPath: string;
-  runName: string;
-  epochs: number;
-  batchSize: number;
-  evalBatchSize: number;
-  printStep: number;
-  plotStep: number;
-  saveStep: number;
-  saveNCheckpoints: number;
-  saveCheckpoints: boolean;
-  saveBestAfter: number;
-  saveAllBest: boolean;
-  runEval: boolean;
-  /** Run eval every N global steps as well as at epoch ends (null: epoch ends only). */
-  runEvalSteps: number | null;
-  testDelayEpochs: number;
-  gradClip: number | number[] | null;
-  gradAccumSteps: number;
-  schedulerAfterEpoch: boolean;
-  seed: number;
-  /** The loss item that decides the best model (default: `loss`). */
-  targetLoss: string | null;
-  dashboardLogger: 'tensorboard' | 'none';
-  /** Save a checkpoint when Ctrl-C stops the run (default true). */
-  saveOnInterrupt?: boolean;
-}
+export type { TrainerSettings } from './api.js';
 
 export interface TrainerOptions {
   /** The settings; typically the whole model config (it is saved as config.json in the run folder). */
-  config: TrainerSettings & Record<string, unknown>;
+  config: TrainerSettings;
   model: TrainableModel;
   /** Resume this run folder exactly (model, optimizers, schedulers, RNG, step, epoch, best loss). */
   continuePath?: string | null;
@@ -82,6 +58,11 @@ export interface TrainerOptions {
    * checkpoint of that step is saved and `continuePath` goes on from it exactly, as after `requestStop()`.
    */
   maxSteps?: number | null;
+  /**
+   * Where the model and each batch's tensors live: 'cpu' (default), 'cuda' or 'cuda:N'. Checked when the
+   * Trainer is made (a clear error when libtorch has no CUDA); the model moves there before `getOptimizer`.
+   */
+  device?: string;
 }
 
 /** What `restorePath` loaded: model keys restored, checkpoint keys skipped (with why), model keys left as they were. */
@@ -125,21 +106,43 @@ function asArray<T>(v: T | T[] | null | undefined): T[] {
 }
 
 /** Loss items as plain numbers. */
-function lossItems(lossDict: LossDict): Record<string, number> {
+function lossItems(lossDict: Record<string, number | torch.Tensor>): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(lossDict)) out[k] = v.item();
+  for (const [k, v] of Object.entries(lossDict)) out[k] = typeof v === 'number' ? v : v.item();
   return out;
 }
 
-export class Trainer {
-  readonly config: TrainerSettings & Record<string, unknown>;
+/**
+ * Adds the loss items of optimizer `idx` (of `count`) to the batch's items, Coqui's rule: with one optimizer
+ * as they are; with several, `loss` becomes `loss_<idx>`, `grad_norm` becomes `grad_norm_<idx>`, and a key an
+ * earlier optimizer of the batch already produced gets the suffix `-<idx>`. Train and eval use the same rule.
+ */
+export function mergeLossItems(
+  into: Record<string, number>,
+  items: Record<string, number>,
+  idx: number,
+  count: number,
+): void {
+  for (const [k, v] of Object.entries(items)) {
+    let key = k;
+    if (count > 1 && (k === 'loss' || k === 'grad_norm')) key = `${k}_${idx}`;
+    if (count > 1 && key in into) key = `${key}-${idx}`;
+    into[key] = v;
+  }
+}
+
+export class Trainer implements TrainerContext {
+  readonly config: TrainerSettings;
   readonly model: TrainableModel;
   readonly runPath: string;
   readonly console: ConsoleLogger;
   dashboard: Dashboard = new NullDashboard();
   optimizers: TrainerOptimizer[] = [];
-  schedulers: TrainerScheduler[] = [];
+  /** One per optimizer (null: that optimizer has none). */
+  schedulers: (TrainerScheduler | null)[] = [];
   criterion: unknown;
+  /** Where the model and batches live ('cpu' or 'cuda:N'). */
+  readonly device: string;
   /**
    * Global optimizer steps done. With `gradAccumSteps` N, one step is N batches (the last batch of an epoch
    * always ends a step, so an epoch of B batches is ceil(B / N) steps); `printStep`, `plotStep`, `saveStep`,
@@ -171,6 +174,7 @@ export class Trainer {
     this.#restorePath = options.restorePath ?? null;
     this.#callbacks = options.callbacks ?? [];
     this.#maxSteps = options.maxSteps ?? null;
+    this.device = checkDevice(options.device ?? 'cpu');
     if (this.#continuePath) {
       if (!existsSync(this.#continuePath))
         throw new Error(`--continue-path ${this.#continuePath} does not exist`);
@@ -202,12 +206,25 @@ export class Trainer {
     if (!this.#continuePath) {
       writeFileAtomicSync(join(this.runPath, 'config.json'), toPythonJson(c));
     }
+    if (this.device !== 'cpu') {
+      if (!this.model.to) throw new Error(`the model has no to(device): it cannot train on ${this.device}`);
+      this.model.to(this.device);
+    }
     this.criterion = this.model.getCriterion();
     this.optimizers = asArray(this.model.getOptimizer());
-    const sched = this.model.getScheduler?.(
-      this.optimizers.length === 1 ? this.optimizers[0] : this.optimizers,
+    this.schedulers = this.#alignSchedulers(
+      this.model.getScheduler?.(this.optimizers.length === 1 ? this.optimizers[0] : this.optimizers) ?? null,
     );
-    this.schedulers = asArray(sched);
+    if (this.optimizers.length > 1 && c.gradAccumSteps > 1) {
+      throw new Error(
+        `gradAccumSteps is ${c.gradAccumSteps}, but gradient accumulation works with one optimizer only (the model has ${this.optimizers.length}): set it to 1`,
+      );
+    }
+    if (this.model.optimize && c.gradAccumSteps > 1) {
+      throw new Error(
+        `gradAccumSteps is ${c.gradAccumSteps}, but the model drives its own optimizers (optimize()): set it to 1`,
+      );
+    }
     if (this.#restorePath) this.#restoreWeights(this.#restorePath);
     if (this.#continuePath) this.#resume(this.#continuePath);
     this.#trainSource = await this.model.getDataLoader({
@@ -227,9 +244,24 @@ export class Trainer {
     this.console.line(` > Run folder: ${this.runPath}`);
     this.console.line(
       ` > Model has ${nParams.toLocaleString('en-US')} parameters; ${this.#trainSource.length} batches per epoch; ` +
-        `${torch.getNumThreads()} threads on ${hostname()}`,
+        `${torch.getNumThreads()} threads on ${hostname()}${this.device === 'cpu' ? '' : `, device ${this.device}`}`,
     );
     this.#callback('onInitEnd');
+  }
+
+  /** The model's schedulers, one per optimizer (null where an optimizer has none). */
+  #alignSchedulers(s: TrainerScheduler | (TrainerScheduler | null)[] | null): (TrainerScheduler | null)[] {
+    const n = this.optimizers.length;
+    if (s === null) return this.optimizers.map(() => null);
+    if (!Array.isArray(s)) {
+      if (n !== 1)
+        throw new Error(
+          `getScheduler() returned one scheduler for ${n} optimizers: return one per optimizer`,
+        );
+      return [s];
+    }
+    if (s.length !== n) throw new Error(`getScheduler() returned ${s.length} schedulers for ${n} optimizers`);
+    return s;
   }
 
   /**
@@ -289,7 +321,7 @@ export class Trainer {
     const { weights, state } = loadCheckpoint(latest.jsonPath);
     this.model.loadStateDict(weights, { strict: true });
     for (const [i, s] of state.optimizers.entries()) this.optimizers[i]?.loadStateDict(s);
-    for (const [i, s] of state.schedulers.entries()) this.schedulers[i]?.loadStateDict(s);
+    for (const [i, s] of state.schedulers.entries()) if (s !== null) this.schedulers[i]?.loadStateDict(s);
     if (state.rngState) torch.setRngState(state.rngState);
     this.step = state.step;
     this.epoch = state.epoch;
@@ -307,7 +339,7 @@ export class Trainer {
       bestLoss: this.bestLoss,
       bestStep: this.bestStep,
       optimizers: this.optimizers.map((o) => o.stateDict()),
-      schedulers: this.schedulers.map((s) => s.stateDict()),
+      schedulers: this.schedulers.map((s) => (s ? s.stateDict() : null)),
       rngState: torch.getRngState(),
       config: this.config,
     };
@@ -334,8 +366,35 @@ export class Trainer {
     state.rngState?.dispose();
     if (!c.saveAllBest) pruneCheckpoints(this.runPath, 1, 'best_model');
     this.console.line(
-      ` > Best model so far (${c.targetLoss ?? 'loss'} ${loss.toFixed(5)}): best_model_${this.step}`,
+      ` > Best model so far (${this.#targetName()} ${loss.toFixed(5)}): best_model_${this.step}`,
     );
+  }
+
+  #targetName(): string {
+    const n = this.optimizers.length;
+    return this.config.targetLoss ?? (n > 1 ? `mean of loss_0..loss_${n - 1}` : 'loss');
+  }
+
+  /**
+   * The averaged value that picks the best model (Coqui's `_pick_target_avg_loss`): `targetLoss` when set;
+   * otherwise `loss` with one optimizer and the mean of the `loss_<i>` present with several.
+   */
+  #targetValue(avg: Record<string, number>): number | undefined {
+    if (this.config.targetLoss) return avg[this.config.targetLoss];
+    if (this.optimizers.length === 1) return avg.loss;
+    const losses = this.optimizers.map((_o, i) => avg[`loss_${i}`]).filter((v) => v !== undefined);
+    return losses.length ? losses.reduce((a, b) => a + b, 0) / losses.length : undefined;
+  }
+
+  /** Prints a line on the console and in the run log. */
+  line(text: string): void {
+    this.console.line(text);
+  }
+
+  /** The formatted batch on the Trainer's device. */
+  #prepare(raw: Batch): Batch {
+    const batch = this.model.formatBatch ? this.model.formatBatch(raw) : raw;
+    return batchToDevice(batch, this.device);
   }
 
   /** The dashboard wrapped as the ModelLogger models log figures and audio to. */
@@ -348,43 +407,59 @@ export class Trainer {
     };
   }
 
-  /** One optimizer step (or one accumulation micro-step) on a batch; returns the loss items. */
-  #trainBatch(batch: Batch, accumulate: boolean): { items: Record<string, number>; gradNorms: number[] } {
-    const c = this.config;
-    const items: Record<string, number> = {};
-    const gradNorms: number[] = [];
-    const clips = asArray(c.gradClip);
-    this.optimizers.forEach((optimizer, idx) => {
-      const result = torch.tidy(() => {
-        const { outputs, lossDict } = this.model.trainStep(
-          batch,
-          this.criterion,
-          this.optimizers.length > 1 ? idx : undefined,
-        );
+  /**
+   * One batch: every optimizer's step (or accumulation micro-step) in one tensor scope, then `trainLog` when
+   * `logStep` is given. Returns the merged loss items (grad norms included), or null when the model's own
+   * `optimize()` skipped the batch.
+   */
+  #trainBatch(raw: Batch, accumulate: boolean, logStep: number | null): Record<string, number> | null {
+    return torch.tidy(() => {
+      const batch = this.#prepare(raw);
+      if (this.model.optimize) {
+        const result = this.model.optimize(batch, this);
+        if (!result) return null;
+        if (logStep !== null) this.model.trainLog?.(batch, result.outputs, this.logger, logStep);
+        return lossItems(result.lossDict);
+      }
+      const c = this.config;
+      const count = this.optimizers.length;
+      const clips = asArray(c.gradClip);
+      const items: Record<string, number> = {};
+      const outputs: unknown[] = [];
+      for (const [idx, optimizer] of this.optimizers.entries()) {
+        const result = this.model.trainStep(batch, this.criterion, idx, outputs);
+        outputs.push(result ? result.outputs : null);
+        if (!result) continue; // skipped: no backward, no optimizer or scheduler step
+        const { lossDict } = result;
         for (const t of [this.model, this.criterion, ...this.#callbacks]) {
           (t as TrainerCallbacks | null)?.beforeBackwardPass?.(lossDict, optimizer);
         }
         const loss = c.gradAccumSteps > 1 ? lossDict.loss.div(c.gradAccumSteps) : lossDict.loss;
         loss.backward();
-        return { items: lossItems(lossDict), outputs };
-      });
-      Object.assign(
-        items,
-        this.optimizers.length > 1 ? prefixKeys(result.items, `opt${idx}_`) : result.items,
-      );
-      if (accumulate) return;
-      this.#callback('beforeGradientClipping');
-      const clip = clips[idx] ?? clips[0] ?? 0;
-      const norm = clip > 0 ? torch.clipGradNorm(optimizer.parameters(), clip) : Number.NaN;
-      gradNorms.push(norm);
-      optimizer.step();
-      optimizer.zeroGrad();
-      this.#lastOutputs = { batch, outputs: result.outputs };
+        const stepItems = lossItems(lossDict);
+        if (!accumulate) {
+          this.#callback('beforeGradientClipping');
+          const clip = clips[idx] ?? clips[0] ?? 0;
+          if (clip > 0) {
+            const norm = torch.clipGradNorm(optimizer.parameters(), clip);
+            if (Number.isFinite(norm)) stepItems.grad_norm = norm;
+          }
+          optimizer.step();
+          // A step's backward also reaches parameters of other optimizers (a generator loss through the
+          // discriminator): clear every gradient so that the next optimizer starts from zero.
+          optimizer.zeroGrad();
+          if (count > 1) for (const p of this.model.parameters()) p.grad = null;
+          if (!c.schedulerAfterEpoch) this.schedulers[idx]?.step();
+        }
+        mergeLossItems(items, stepItems, idx, count);
+      }
+      if (logStep !== null && this.model.trainLog) {
+        const logged = count === 1 ? outputs[0] : outputs;
+        if (logged !== null && logged !== undefined) this.model.trainLog(batch, logged, this.logger, logStep);
+      }
+      return items;
     });
-    return { items, gradNorms };
   }
-
-  #lastOutputs: { batch: Batch; outputs: Record<string, unknown> } | null = null;
 
   async #trainEpoch(): Promise<void> {
     const c = this.config;
@@ -399,65 +474,47 @@ export class Trainer {
     for await (const raw of source.batches(this.epoch, skip)) {
       const loaderTime = (performance.now() - loaderStart) / 1000;
       const stepStart = performance.now();
-      const batch = this.model.formatBatch ? this.model.formatBatch(raw) : raw;
       const accumulate = (i + 1) % Math.max(1, c.gradAccumSteps) !== 0 && i + 1 < source.length;
       this.#callback('onTrainStepStart');
-      const { items, gradNorms } = this.#trainBatch(batch, accumulate);
+      const plot = !accumulate && (this.step + 1) % c.plotStep === 0;
+      const items = this.#trainBatch(raw, accumulate, plot ? this.step + 1 : null);
+      disposeBatch(raw);
       i += 1;
       this.batchInEpoch = i;
-      if (!accumulate) {
-        this.step += 1;
-        if (!c.schedulerAfterEpoch) for (const s of this.schedulers) s.step();
-      }
+      const counted = items !== null && !accumulate;
+      if (counted) this.step += 1;
       const stepTime = (performance.now() - stepStart) / 1000;
-      const values: Record<string, number> = { ...items };
-      gradNorms.forEach((g, k) => {
-        if (Number.isFinite(g)) values[gradNorms.length > 1 ? `grad_norm_${k}` : 'grad_norm'] = g;
-      });
-      values.step_time = stepTime;
-      values.loader_time = loaderTime;
+      const values: Record<string, number> = { ...items, step_time: stepTime, loader_time: loaderTime };
       this.trainAverages.update(values);
       this.#callback('onTrainStepEnd');
-      const lrs = this.optimizers.flatMap((o) => o.getLr());
+      const lrs: Record<string, number> = {};
+      for (const [k, o] of this.optimizers.entries())
+        lrs[this.optimizers.length > 1 ? `current_lr_${k}` : 'current_lr'] = o.getLr()[0];
       this.console.progress(
         ` epoch ${this.epoch + 1}/${c.epochs}`,
         i,
         source.length,
         startedAt,
-        `loss ${(this.trainAverages.get('loss') ?? Number.NaN).toFixed(4)}`,
+        this.#progressText(),
       );
-      if (!accumulate && this.step % c.printStep === 0) {
-        const lrValues: Record<string, number> = {};
-        lrs.forEach((lr, k) => {
-          lrValues[lrs.length > 1 ? `current_lr_${k}` : 'current_lr'] = lr;
-        });
+      if (counted && this.step % c.printStep === 0) {
         this.console.block(
           ` --> TIME: ${new Date().toISOString().replace('T', ' ').slice(0, 19)} -- STEP: ${i}/${source.length} -- GLOBAL_STEP: ${this.step}`,
-          { ...values, ...lrValues },
+          { ...values, ...lrs },
           this.trainAverages.values(),
         );
       }
-      if (!accumulate && this.step % c.plotStep === 0) {
-        for (const [k, v] of Object.entries(values))
+      if (counted && this.step % c.plotStep === 0) {
+        for (const [k, v] of Object.entries({ ...values, ...lrs }))
           this.dashboard.scalar(`TrainIterStats/${k}`, v, this.step);
-        for (const [k, lr] of lrs.entries())
-          this.dashboard.scalar(`TrainIterStats/current_lr${lrs.length > 1 ? `_${k}` : ''}`, lr, this.step);
-        if (this.#lastOutputs && this.model.trainLog) {
-          const last = this.#lastOutputs;
-          torch.tidy(() => this.model.trainLog?.(last.batch, last.outputs, this.logger, this.step));
-        }
       }
-      // the batch and the step's outputs were kept for trainLog; release them now
-      if (this.#lastOutputs) disposeBatch(this.#lastOutputs.outputs as Batch);
-      this.#lastOutputs = null;
-      disposeBatch(batch, raw);
-      if (!accumulate && c.saveCheckpoints && c.saveStep > 0 && this.step % c.saveStep === 0)
+      if (counted && c.saveCheckpoints && c.saveStep > 0 && this.step % c.saveStep === 0)
         this.saveCheckpoint();
-      if (!accumulate && c.runEval && c.runEvalSteps && this.step % c.runEvalSteps === 0) {
+      if (counted && c.runEval && c.runEvalSteps && this.step % c.runEvalSteps === 0) {
         await this.evaluate();
         this.model.train();
       }
-      if (!accumulate && this.#maxSteps !== null && this.step >= this.#maxSteps) this.#stop ??= 'maxSteps';
+      if (counted && this.#maxSteps !== null && this.step >= this.#maxSteps) this.#stop ??= 'maxSteps';
       // Stop only between optimizer steps: accumulated gradients are not part of a checkpoint.
       if (this.#stop && !accumulate) break;
       // Let the event loop turn: prefetched batches resolve as microtasks only, and without a macrotask turn
@@ -487,24 +544,26 @@ export class Trainer {
     let i = 0;
     let logged = false;
     for await (const raw of source.batches(0)) {
-      const batch = this.model.formatBatch ? this.model.formatBatch(raw) : raw;
       torch.noGrad(() =>
         torch.tidy(() => {
-          this.optimizers.forEach((_o, idx) => {
-            const { outputs, lossDict } = this.model.evalStep(
-              batch,
-              this.criterion,
-              this.optimizers.length > 1 ? idx : undefined,
-            );
-            averages.update(lossItems(lossDict));
-            if (!logged && this.model.evalLog) {
-              this.model.evalLog(batch, outputs, this.logger, this.step);
-              logged = true;
-            }
-          });
+          const batch = this.#prepare(raw);
+          const count = this.optimizers.length;
+          const items: Record<string, number> = {};
+          const outputs: unknown[] = [];
+          for (const idx of this.optimizers.keys()) {
+            const result = this.model.evalStep(batch, this.criterion, idx, outputs);
+            outputs.push(result ? result.outputs : null);
+            if (result) mergeLossItems(items, lossItems(result.lossDict), idx, count);
+          }
+          averages.update(items);
+          const toLog = count === 1 ? outputs[0] : outputs;
+          if (!logged && this.model.evalLog && toLog !== null && toLog !== undefined) {
+            this.model.evalLog(batch, toLog, this.logger, this.step);
+            logged = true;
+          }
         }),
       );
-      disposeBatch(batch, raw);
+      disposeBatch(raw);
       i += 1;
       this.console.progress(' eval', i, source.length, startedAt);
       await yieldToEventLoop();
@@ -514,8 +573,8 @@ export class Trainer {
     for (const [k, v] of Object.entries(avg)) this.dashboard.scalar(`EvalStats/${k}`, v, this.step);
     this.console.block(' > EVALUATION:', avg);
     this.lastEval = avg;
-    const target = this.config.targetLoss ?? 'loss';
-    if (avg[target] !== undefined) this.#maybeSaveBest(avg[target]);
+    const target = this.#targetValue(avg);
+    if (target !== undefined) this.#maybeSaveBest(target);
     return avg;
   }
 
@@ -529,6 +588,17 @@ export class Trainer {
     for (const [tag, a] of Object.entries(assets.audios ?? {})) {
       this.dashboard.audio(`TestAudios/${tag}`, a, assets.sampleRate ?? 22050, this.step);
     }
+  }
+
+  /** The progress bar's loss summary: `loss` with one optimizer, each `loss_<i>` averaged so far with several. */
+  #progressText(): string {
+    const n = this.optimizers.length;
+    const keys = n === 1 ? ['loss'] : this.optimizers.map((_o, i) => `loss_${i}`);
+    return keys
+      .map((k) => [k, this.trainAverages.get(k)] as const)
+      .filter(([, v]) => v !== undefined)
+      .map(([k, v]) => `${k} ${(v as number).toFixed(4)}`)
+      .join(' ');
   }
 
   /**
@@ -569,7 +639,7 @@ export class Trainer {
         if (this.#stop) break;
         if (this.config.runEval) await this.evaluate();
         await this.#testRun();
-        if (this.config.schedulerAfterEpoch) for (const s of this.schedulers) s.step();
+        if (this.config.schedulerAfterEpoch) for (const s of this.schedulers) s?.step();
         this.epoch += 1;
         this.#callback('onEpochEnd');
         this.dashboard.flush();
@@ -591,16 +661,7 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-function prefixKeys(o: Record<string, number>, prefix: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(o))
-    out[k === 'loss' ? `loss_${prefix.slice(0, -1)}` : `${prefix}${k}`] = v;
-  return out;
-}
-
-/** Releases the tensors of a batch once the step is done (the loader made them for this step only). */
-function disposeBatch(...batches: Batch[]): void {
-  for (const b of batches) {
-    for (const v of Object.values(b)) if (torch.isTensor(v) && !v.kept) v.dispose();
-  }
+/** Releases the tensors of a loader's batch once the step is done (the loader made them for this step only). */
+function disposeBatch(batch: Batch): void {
+  for (const v of Object.values(batch)) if (torch.isTensor(v) && !v.kept) v.dispose();
 }

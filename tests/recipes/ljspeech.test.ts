@@ -51,6 +51,9 @@ test('--demo: the bundled voice config pointed at the given data', () => {
   assert.equal(c.usePhonemes, demo.usePhonemes);
   assert.equal(c.datasets[0].path, resolve('data/demo'));
   assert.equal(c.phonemeCachePath, 'runs/phoneme_cache');
+  // Noam's warm_up counts scheduler steps: stepped per epoch, warmup_steps 500 would mean 500 epochs
+  assert.equal(demo.schedulerAfterEpoch, false);
+  assert.equal(c.schedulerAfterEpoch, false);
 });
 
 test('recipe options are split from config overrides, which apply', () => {

@@ -47,6 +47,19 @@ test('espeak-ng: version, languages, separator, unsupported language', async (t)
   await assert.rejects(new ESpeakPhonemizer('xx-nope').phonemize('a'), /language "xx-nope" is not supported/);
 });
 
+test('espeak-ng: text that looks like options is spoken, never read as options', async (t) => {
+  if (!espeakAvailable) return t.skip('espeak-ng not installed');
+  // without the end-of-options marker, "-f/etc/hostname" made espeak-ng read that file and "--version" spoke its banner
+  const ph = new ESpeakPhonemizer('en-us', { keepPuncs: false });
+  const file = await ph.phonemize('-f/etc/hostname', '');
+  assert.match(file, /ˈɛf/, file);
+  assert.match(file, /hˈoʊstneɪm/, file);
+  const version = await ph.phonemize('--version', '');
+  assert.doesNotMatch(version, /\d|espeak|ɛspiːk/i, version);
+  assert.match(version, /vˈɜːʒən/, version);
+  assert.equal(await ph.phonemize('-v', ''), await ph.phonemize('v', ''));
+});
+
 class CountingPhonemizer implements Phonemizer {
   calls = 0;
   constructor(

@@ -151,7 +151,7 @@ test('createTTSLogs + logTTSOutputs: prediction, ground truth, alignment figures
       audios.set(tag, { samples, sampleRate });
     },
   };
-  model.trainLog(batch, { ...outputs }, logger, 7);
+  model.trainLog(model.formatBatch(batch), outputs, logger, 7);
   assert.equal(model.training, true, 'trainLog restores training mode');
   assert.deepEqual([...figures.keys()].sort(), ['train/alignment', 'train/ground_truth', 'train/prediction']);
   assert.deepEqual([...audios.keys()], ['train/audio']);

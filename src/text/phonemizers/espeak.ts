@@ -183,7 +183,8 @@ export class ESpeakPhonemizer implements Phonemizer {
   async phonemizeSegment(segment: string, separator = '|'): Promise<string> {
     await this.ready();
     if (segment === '') return '';
-    const out = await this.run(['-q', '-b', '1', '-v', this.language, '--ipa=1', segment]);
+    // `--` ends the options: text such as "-f/etc/passwd" or "--version" is spoken, never read as an option
+    const out = await this.run(['-q', '-b', '1', '-v', this.language, '--ipa=1', '--', segment]);
     return joinEspeakLines(out).replaceAll('_', separator);
   }
 

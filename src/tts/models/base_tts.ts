@@ -1,28 +1,18 @@
 /**
- * What every TTS model shares (Coqui's `BaseTTS`): the tokenizer and audio processor built from the config,
- * the optimizer and scheduler named by the config, batch formatting, and the data loader the Trainer asks
- * for. Model-specific logic (forward, inference, losses, logs) lives in the model files.
+ * What every TTS model shares (Coqui's `BaseTTS`), on top of `BaseTrainerModel` (optimizers and schedulers
+ * from the config): the tokenizer and audio processor built from the config, batch formatting, test
+ * sentences, and the data loader the Trainer asks for. Model-specific logic (forward, inference, losses,
+ * logs) lives in the model files.
  */
 import { AudioProcessor } from '../../audio/processor.js';
 import type { BaseTTSConfig } from '../../config/index.js';
 import { TTSDataset } from '../../data/dataset.js';
 import { type LoadedSamples, loadTtsSamples } from '../../data/samples.js';
+import { BaseTrainerModel, type OutputKind } from '../../models/base_model.ts';
 import { TTSTokenizer } from '../../text/tokenizer.js';
 import type { Tensor } from '../../torch/index.js';
 import * as torch from '../../torch/index.js';
-import { Module } from '../../torch/nn/index.js';
-import { createOptimizer, createScheduler } from '../../torch/optim/index.js';
-import type {
-  Batch,
-  BatchSource,
-  Criterion,
-  LogAssets,
-  ModelLogger,
-  StepResult,
-  TrainableModel,
-  TrainerOptimizer,
-  TrainerScheduler,
-} from '../../trainer/api.js';
+import type { Batch, BatchSource, LogAssets } from '../../trainer/api.js';
 
 /** A batch in the names TTS models use (what `formatBatch` returns). */
 export interface TTSBatch extends Batch {
@@ -65,11 +55,6 @@ export interface TTSModelParts {
   log?: (line: string) => void;
 }
 
-/** The first value of a per-optimizer list, or the value itself. */
-function first<T>(v: T | T[]): T {
-  return Array.isArray(v) ? (v[0] as T) : v;
-}
-
 /**
  * The tokenizer of a config, and the config completed with what the tokenizer decided: the vocabulary
  * (`characters`, so that config.json alone rebuilds the tokenizer) and `numChars` when the model has it.
@@ -110,12 +95,18 @@ export function resolveTextConfig<C extends BaseTTSConfig>(
   return { config: out, tokenizer: tok };
 }
 
-export abstract class BaseTTS<C extends BaseTTSConfig = BaseTTSConfig>
-  extends Module
-  implements TrainableModel
-{
-  /** The run config, completed with the vocabulary and `numChars` (it is what gets saved). */
-  readonly config: C;
+/**
+ * Generics as `BaseTrainerModel`: config `C`, formatted batch `B` (a `TTSBatch`), step outputs `O`,
+ * criterion `Cr`.
+ */
+export abstract class BaseTTS<
+  C extends BaseTTSConfig = BaseTTSConfig,
+  B extends TTSBatch = TTSBatch,
+  O = unknown,
+  Cr = unknown,
+> extends BaseTrainerModel<C, B, O, Cr> {
+  /** A mel `[B, T_de, C]` that a vocoder turns into audio (end-to-end models such as VITS say 'waveform'). */
+  readonly outputKind: OutputKind = 'mel';
   /** Text -> token ids as this model was trained. */
   readonly tokenizer: TTSTokenizer;
   /** Waveform <-> features with the config's audio settings. */
@@ -124,9 +115,8 @@ export abstract class BaseTTS<C extends BaseTTSConfig = BaseTTSConfig>
   #samples: LoadedSamples | null = null;
 
   constructor(config: C, parts: TTSModelParts = {}) {
-    super();
     const resolved = resolveTextConfig(config, parts.tokenizer);
-    this.config = resolved.config;
+    super(resolved.config);
     this.tokenizer = resolved.tokenizer;
     this.ap = parts.audioProcessor ?? new AudioProcessor(config.audio);
     this.#log = parts.log ?? ((line) => console.log(line));
@@ -136,7 +126,7 @@ export abstract class BaseTTS<C extends BaseTTSConfig = BaseTTSConfig>
    * Maps the data loader's batch (`tokenIds`, `tokenIdsLengths`, `mel`, `melLengths`, ...) or an already
    * formatted one to the TTS names.
    */
-  formatBatch(batch: Batch): TTSBatch {
+  formatBatch(batch: Batch): B {
     const b = batch as Record<string, unknown>;
     const pick = (...keys: string[]): Tensor | null => {
       for (const k of keys) if (b[k] !== undefined && b[k] !== null) return b[k] as Tensor;
@@ -155,21 +145,15 @@ export abstract class BaseTTS<C extends BaseTTSConfig = BaseTTSConfig>
       melLengths: required('melLengths'),
       speakerIds: pick('speakerIds'),
       dVectors: pick('dVectors'),
-    };
+    } as TTSBatch as B;
   }
 
-  abstract trainStep(batch: Batch, criterion: Criterion, optimizerIdx?: number): StepResult;
-  abstract evalStep(batch: Batch, criterion: Criterion, optimizerIdx?: number): StepResult;
-  abstract getCriterion(): Criterion;
-
   /**
-   * Mels for token ids `[B, T_en]` int64: `modelOutputs` `[B, T_de, C]`, normalised as `config.audio` says.
-   * The Synthesizer and `testRun` call it in eval mode.
+   * Speech for token ids `[B, T_en]` int64: `modelOutputs` is a mel `[B, T_de, C]` normalised as
+   * `config.audio` says (`outputKind` 'mel') or a waveform `[B, 1, T]` in [-1, 1] ('waveform'). The
+   * Synthesizer and `testRun` call it in eval mode.
    */
   abstract inference(x: Tensor, aux?: InferenceAux): { modelOutputs: Tensor };
-
-  trainLog?(batch: Batch, outputs: Record<string, unknown>, logger: ModelLogger, step: number): void;
-  evalLog?(batch: Batch, outputs: Record<string, unknown>, logger: ModelLogger, step: number): void;
 
   /** Waveform `[T]` in [-1, 1] of a mel `[T_de, C]` (Griffin-Lim with the config's audio settings). */
   melToWav(mel: Tensor): Float32Array {
@@ -182,7 +166,7 @@ export abstract class BaseTTS<C extends BaseTTSConfig = BaseTTSConfig>
    * Synthesises `config.testSentences` (the Trainer calls it after each epoch): per sentence a Griffin-Lim
    * waveform and the predicted mel as a figure (`[C, T_de]`, channels as rows).
    */
-  async testRun(_step: number): Promise<LogAssets> {
+  override async testRun(_step: number): Promise<LogAssets> {
     const audios: Record<string, Float32Array> = {};
     const figures: NonNullable<LogAssets['figures']> = {};
     for (const [i, text] of this.config.testSentences.entries()) {
@@ -197,26 +181,6 @@ export abstract class BaseTTS<C extends BaseTTSConfig = BaseTTSConfig>
       );
     }
     return { audios, figures, sampleRate: this.ap.sampleRate };
-  }
-
-  /** The optimizer named by `config.optimizer` with `config.optimizerParams` over every parameter. */
-  getOptimizer(): TrainerOptimizer {
-    const name = first(this.config.optimizer ?? 'radam');
-    const params = first(this.config.optimizerParams ?? {}) ?? {};
-    return createOptimizer(name, this.parameters(), { ...params, lr: this.getLr() }) as TrainerOptimizer;
-  }
-
-  /** The initial learning rate (the first one when the config lists one per optimizer). */
-  getLr(): number {
-    return first(this.config.lr);
-  }
-
-  /** The scheduler named by `config.lrScheduler` (null when none). */
-  getScheduler(optimizer: TrainerOptimizer | TrainerOptimizer[]): TrainerScheduler | null {
-    const name = this.config.lrScheduler ? first(this.config.lrScheduler) : '';
-    if (!name) return null;
-    const opt = Array.isArray(optimizer) ? optimizer[0] : optimizer;
-    return createScheduler(name, opt, this.config.lrSchedulerParams ?? {}) as TrainerScheduler;
   }
 
   /** The train and eval samples of `config.datasets` (loaded once, split with `evalSplitSize`). */

@@ -14,7 +14,7 @@
 import type { Tensor } from '../../torch/index.js';
 import * as torch from '../../torch/index.js';
 import { Embedding } from '../../torch/nn/index.js';
-import type { Batch, Criterion, ModelLogger, StepResult } from '../../trainer/api.js';
+import type { Batch, ModelLogger, StepResult } from '../../trainer/api.js';
 import type { GlowTTSConfig } from '../configs/glow_tts_config.js';
 import type { FlowOutput } from '../layers/generic/normalization.js';
 import { ActNorm } from '../layers/generic/normalization.js';
@@ -91,7 +91,7 @@ export interface GlowTTSInferenceOutput {
   yLengths: Tensor;
 }
 
-export class GlowTTS extends BaseTTS<GlowTTSConfig> {
+export class GlowTTS extends BaseTTS<GlowTTSConfig, TTSBatch, GlowTTSForwardOutput, GlowTTSLoss> {
   readonly encoder: Encoder;
   readonly decoder: Decoder;
   /** Speaker embedding table `[numSpeakers, hiddenChannelsEnc]` when `useSpeakerEmbedding`. */
@@ -298,7 +298,7 @@ export class GlowTTS extends BaseTTS<GlowTTSConfig> {
    * batch (a no-grad forward pass, as in Coqui); unlike Coqui, the step then also trains on the batch, since
    * the Trainer always expects a loss.
    */
-  trainStep(batch: Batch, criterion: Criterion): StepResult {
+  trainStep(batch: Batch, criterion: GlowTTSLoss): StepResult<GlowTTSForwardOutput> {
     const b = this.formatBatch(batch);
     const aux = { speakerIds: b.speakerIds, dVectors: b.dVectors };
     if (this.runDataDepInit && this.training) {
@@ -309,11 +309,11 @@ export class GlowTTS extends BaseTTS<GlowTTSConfig> {
       this.lockActNormLayers();
     }
     const outputs = this.forward(b.textInput, b.textLengths, b.melInput, b.melLengths, aux);
-    const lossDict = this.computeLoss(criterion as GlowTTSLoss, outputs, b);
-    return { outputs: { ...outputs }, lossDict };
+    const lossDict = this.computeLoss(criterion, outputs, b);
+    return { outputs, lossDict };
   }
 
-  evalStep(batch: Batch, criterion: Criterion): StepResult {
+  evalStep(batch: Batch, criterion: GlowTTSLoss): StepResult<GlowTTSForwardOutput> {
     return torch.noGrad(() => this.trainStep(batch, criterion));
   }
 
@@ -331,16 +331,16 @@ export class GlowTTS extends BaseTTS<GlowTTSConfig> {
     );
   }
 
-  override trainLog(batch: Batch, outputs: Record<string, unknown>, logger: ModelLogger, step: number): void {
+  override trainLog(batch: TTSBatch, outputs: GlowTTSForwardOutput, logger: ModelLogger, step: number): void {
     logTTSOutputs(logger, 'train', step, this.createLogs(batch, outputs));
   }
 
-  override evalLog(batch: Batch, outputs: Record<string, unknown>, logger: ModelLogger, step: number): void {
+  override evalLog(batch: TTSBatch, outputs: GlowTTSForwardOutput, logger: ModelLogger, step: number): void {
     logTTSOutputs(logger, 'eval', step, this.createLogs(batch, outputs));
   }
 
   /** Figures (prediction, ground truth, MAS alignment) and Griffin-Lim audio of the batch's first item. */
-  createLogs(batch: Batch, outputs: Record<string, unknown>): TTSLogs {
+  createLogs(batch: Batch, outputs: { alignments?: Tensor }): TTSLogs {
     return createTTSLogs(this, this.formatBatch(batch), outputs.alignments);
   }
 }

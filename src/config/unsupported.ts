@@ -36,7 +36,6 @@ export const UNSUPPORTED_FIELDS: Readonly<Record<string, string | UnsupportedFie
   logModelStep: NO_REMOTE_LOGGER,
   runDescription: 'not written anywhere (the run folder keeps config.json)',
   modelParamStats: 'parameter statistics are not logged to the dashboard',
-  printEval: 'evaluation prints its loss averages once, at its end (no per-step eval lines)',
   distributedBackend: NO_DDP,
   distributedUrl: NO_DDP,
   mixedPrecision: FP32,

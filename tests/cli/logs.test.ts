@@ -215,7 +215,7 @@ test('ribbit logs: table, --tag series, --json, errors', async () => {
   assert.equal(formatScalarTable(new Map()), 'TAG  LAST  AT STEP  MIN  MAX  STEPS  POINTS');
 });
 
-test('a Trainer run: every scalar equals what scripts/tbread.py reads; ribbit logs reports the last eval loss', {
+test('a Trainer run: every scalar equals what scripts/tbread.py reads; ribbit logs reports the last eval loss; printEval lines', {
   skip: espeakAvailable ? false : 'espeak-ng is not installed',
 }, async (t) => {
   if (!process.env.RIBBIT_NUM_THREADS) torch.setNumThreads(1);
@@ -232,6 +232,7 @@ test('a Trainer run: every scalar equals what scripts/tbread.py reads; ribbit lo
     evalBatchSize: 2,
     printStep: 1,
     plotStep: 1,
+    printEval: true,
     optimizer: 'Adam',
     lr: 1e-2,
     optimizerParams: {},
@@ -255,6 +256,9 @@ test('a Trainer run: every scalar equals what scripts/tbread.py reads; ribbit lo
   });
   const trainer = new Trainer({ config: cfg, model, quiet: true, runPath: join(work, 'run') });
   await trainer.fit();
+  // printEval: every eval step's loss items with their running averages reach the run log.
+  const log = readFileSync(join(trainer.runPath, 'trainer_0_log.txt'), 'utf8');
+  assert.equal(log.match(/ --> EVAL STEP 1\/1\n {5}\| > loss: \S+ {2}\(\S+\)/g)?.length, 2, log);
   const scalars = readScalars(trainer.runPath);
   assert.deepEqual(
     pairs(scalars.get('TrainIterStats/loss') ?? []).map(([s]) => s),

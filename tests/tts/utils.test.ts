@@ -177,7 +177,7 @@ test('createTTSLogs + logTTSOutputs: prediction, ground truth, alignment figures
 
 test('device: masks, paths and Glow-TTS inference stay on the input device', {
   skip: !cuda && 'no CUDA',
-}, () => {
+}, async () => {
   const dev = 'cuda';
   const lengths = torch.tensor([3, 5], { dtype: 'int64', device: dev });
   assert.equal(sequenceMask(lengths).device, 'cuda:0');
@@ -200,4 +200,14 @@ test('device: masks, paths and Glow-TTS inference stay on the input device', {
     ),
   );
   assert.equal(fwd.alignments.device, 'cuda:0');
+  // Dashboard logs and test sentences of a CUDA model: Griffin-Lim runs on the CPU.
+  const logs = createTTSLogs(model, {
+    textInput: x,
+    textLengths: torch.tensor([4], { dtype: 'int64', device: dev }),
+    melInput: y,
+    melLengths: torch.tensor([8], { dtype: 'int64', device: dev }),
+  });
+  assert.ok(logs.audio.length > 0 && logs.figures.prediction.height === 10);
+  const test = await model.testRun(0);
+  assert.ok(Object.keys(test.audios ?? {}).length > 0);
 });

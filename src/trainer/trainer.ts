@@ -556,6 +556,8 @@ export class Trainer implements TrainerContext {
             if (result) mergeLossItems(items, lossItems(result.lossDict), idx, count);
           }
           averages.update(items);
+          if (this.config.printEval)
+            this.console.block(` --> EVAL STEP ${i + 1}/${source.length}`, items, averages.values());
           const toLog = count === 1 ? outputs[0] : outputs;
           if (!logged && this.model.evalLog && toLog !== null && toLog !== undefined) {
             this.model.evalLog(batch, toLog, this.logger, this.step);

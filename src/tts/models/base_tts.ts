@@ -197,7 +197,8 @@ export abstract class BaseTTS<
   /** Waveform `[T]` in [-1, 1] of a mel `[T_de, C]` (Griffin-Lim with the config's audio settings). */
   melToWav(mel: Tensor): Float32Array {
     return torch.noGrad(() =>
-      torch.tidy(() => this.ap.invMelspectrogram(mel.transpose(0, 1)).toFloat32Array()),
+      // The audio processor's filterbank lives on the CPU; so does Griffin-Lim.
+      torch.tidy(() => this.ap.invMelspectrogram(mel.to('cpu').transpose(0, 1)).toFloat32Array()),
     );
   }
 
@@ -215,7 +216,8 @@ export abstract class BaseTTS<
         torch.tidy(() => {
           const speaker = this.speakerManager?.numSpeakers ? 0 : null; // Coqui picks one; the first is stable
           const aux = inferenceSpeakerInputs(this.speakerManager, speakerConfigOf(this.config), speaker);
-          const mel = this.inference(torch.tensor([ids], { dtype: 'int64' }), aux).modelOutputs.select(0, 0);
+          const x = torch.tensor([ids], { dtype: 'int64', device: this.parameters()[0]?.device ?? 'cpu' });
+          const mel = this.inference(x, aux).modelOutputs.select(0, 0);
           figures[`${i}-prediction`] = figureOf(mel.transpose(0, 1));
           audios[`${i}-audio`] = this.melToWav(mel);
         }),

@@ -34,11 +34,11 @@ import {
 import { PosteriorEncoder, ResidualCouplingBlocks, TextEncoder } from '../layers/vits/networks.js';
 import { wavToMel } from '../layers/vits/spectrogram.js';
 import { StochasticDurationPredictor } from '../layers/vits/stochastic_duration_predictor.js';
+import { expandPrior, gaussianLogLikelihood } from '../utils/alignment.ts';
 import { generatePath, maximumPath, sequenceMask } from '../utils/helpers.js';
 import { type NoiseSource, torchNoise } from '../utils/noise.js';
 import { randSegments, segment } from '../utils/segments.js';
 import type { InferenceAux } from './base_tts.js';
-import { expandPrior, gaussianLogLikelihood } from './glow_tts.js';
 
 /** Channels of the stochastic / deterministic duration predictors (fixed in Coqui). */
 const SDP_CHANNELS = 192;

@@ -6,8 +6,13 @@
 //     JS values to IValues by the schema's declared argument types (so autograd, CPU and CUDA kernels all
 //     apply as in PyTorch);
 //   * exposes the few things that are not dispatcher ops: tensor <-> bytes, autograd backward/grad,
-//     grad mode, seeds, threads, CUDA presence.
+//     grad mode, seeds, threads (libtorch's and the BLAS library's), CUDA presence.
 // Every libtorch exception becomes a JS Error naming the operator and the argument shapes.
+//
+// Worker threads: each Node environment (the main thread and every worker_threads Worker) that loads the
+// addon runs Init and gets its own AddonState as N-API instance data; the shim holds no process-global
+// mutable state, so an environment's op ids never change under another's feet, and a Worker's state is
+// freed when it exits. (libtorch's own globals — the default RNG, the BLAS thread pool — stay process-wide.)
 
 #include <napi.h>
 
@@ -21,6 +26,9 @@
 #include <torch/csrc/autograd/function.h>
 #include <torch/csrc/autograd/variable.h>
 #include <torch/version.h>
+
+#include <dlfcn.h>
+#include <link.h>
 
 #include <cstring>
 #include <sstream>
@@ -128,7 +136,12 @@ struct OpEntry {
   size_t numReturns;
 };
 
-std::vector<OpEntry>* gOps = nullptr;
+/** Everything one Node environment (main thread or Worker) owns: its operator table, indexed by op id. */
+struct AddonState {
+  std::vector<OpEntry> ops;
+};
+
+AddonState& stateOf(Napi::Env env) { return *env.GetInstanceData<AddonState>(); }
 
 Kind kindOf(const c10::TypePtr& type) {
   using c10::TypeKind;
@@ -188,13 +201,17 @@ Napi::Value FindOp(const Napi::CallbackInfo& info) {
     spec.defaultValue = a.default_value();
     entry.args.push_back(std::move(spec));
   }
-  gOps->push_back(std::move(entry));
-  return Napi::Number::New(env, static_cast<double>(gOps->size() - 1));
+  auto& ops = stateOf(env).ops;
+  ops.push_back(std::move(entry));
+  return Napi::Number::New(env, static_cast<double>(ops.size() - 1));
 }
 
 /** opSchema(id) -> the schema string, for error messages and generated docs. */
 Napi::Value OpSchema(const Napi::CallbackInfo& info) {
-  const auto& op = gOps->at(info[0].As<Napi::Number>().Uint32Value());
+  const auto& ops = stateOf(info.Env()).ops;
+  const uint32_t id = info[0].As<Napi::Number>().Uint32Value();
+  if (id >= ops.size()) throw Napi::Error::New(info.Env(), "opSchema: unknown operator id");
+  const auto& op = ops[id];
   std::ostringstream s;
   s << op.handle.schema();
   return Napi::String::New(info.Env(), s.str());
@@ -438,8 +455,9 @@ std::string describeCall(const OpEntry& op, const Napi::Array& jsArgs) {
 Napi::Value CallOp(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const uint32_t id = info[0].As<Napi::Number>().Uint32Value();
-  if (id >= gOps->size()) throw Napi::Error::New(env, "callOp: unknown operator id");
-  const OpEntry& op = (*gOps)[id];
+  const auto& ops = stateOf(env).ops;
+  if (id >= ops.size()) throw Napi::Error::New(env, "callOp: unknown operator id");
+  const OpEntry& op = ops[id];
   Napi::Array jsArgs = info[1].As<Napi::Array>();
   const uint32_t given = jsArgs.Length();
   if (given > op.args.size()) {
@@ -693,6 +711,71 @@ Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), at::get_num_threads());
 }
 
+// BLAS library configuration. libtorch calls the system BLAS (Debian: libblas.so.3, whichever alternative is
+// installed: reference, OpenBLAS pthread/openmp, BLIS) and at::set_num_threads does not reach it. OpenBLAS's
+// pthread build keeps one process-wide thread pool of its own, which deadlocked when several Node threads
+// called sgemm at once; setting its thread count to 1 makes every call run on its caller. The control is
+// looked up by name in every loaded library (dlsym on RTLD_DEFAULT misses libraries that Node loaded
+// RTLD_LOCAL with the addon), so nothing is linked and nothing is cached.
+
+void* findLoadedSymbol(const char* name) {
+  if (void* f = dlsym(RTLD_DEFAULT, name)) return f;
+  struct Search {
+    const char* name;
+    void* found;
+  } search{name, nullptr};
+  dl_iterate_phdr(
+      [](dl_phdr_info* lib, size_t, void* data) -> int {
+        auto* s = static_cast<Search*>(data);
+        if (!lib->dlpi_name || !lib->dlpi_name[0]) return 0;
+        void* handle = dlopen(lib->dlpi_name, RTLD_LAZY | RTLD_NOLOAD);
+        if (!handle) return 0;
+        s->found = dlsym(handle, s->name);
+        dlclose(handle);  // only drops the reference RTLD_NOLOAD took
+        return s->found ? 1 : 0;
+      },
+      &search);
+  return search.found;
+}
+
+/** setBlasThreads(n) -> whether the loaded BLAS has a thread control (OpenBLAS, BLIS) and it was set. */
+Napi::Value SetBlasThreads(const Napi::CallbackInfo& info) {
+  const int n = static_cast<int>(toInt(info[0], "setBlasThreads"));
+  if (n < 1) throw Napi::RangeError::New(info.Env(), "setBlasThreads: expected a positive integer");
+  if (auto f = reinterpret_cast<void (*)(int)>(findLoadedSymbol("openblas_set_num_threads"))) {
+    f(n);
+    return Napi::Boolean::New(info.Env(), true);
+  }
+  if (auto f = reinterpret_cast<void (*)(int64_t)>(findLoadedSymbol("bli_thread_set_num_threads"))) {
+    f(n);
+    return Napi::Boolean::New(info.Env(), true);
+  }
+  return Napi::Boolean::New(info.Env(), false);
+}
+
+/** blasInfo() -> { library, threads } of the loaded BLAS (threads: null when it has no thread control). */
+Napi::Value BlasInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto out = Napi::Object::New(env);
+  if (auto config = reinterpret_cast<char* (*)()>(findLoadedSymbol("openblas_get_config"))) {
+    std::string library = config();
+    if (auto parallel = reinterpret_cast<int (*)()>(findLoadedSymbol("openblas_get_parallel"))) {
+      const int p = parallel();
+      library += p == 0 ? " (sequential)" : p == 1 ? " (pthreads)" : " (OpenMP)";
+    }
+    out.Set("library", library);
+    auto get = reinterpret_cast<int (*)()>(findLoadedSymbol("openblas_get_num_threads"));
+    out.Set("threads", get ? Napi::Number::New(env, get()) : env.Null());
+  } else if (auto get = reinterpret_cast<int64_t (*)()>(findLoadedSymbol("bli_thread_get_num_threads"))) {
+    out.Set("library", "BLIS");
+    out.Set("threads", Napi::Number::New(env, static_cast<double>(get())));
+  } else {
+    out.Set("library", "no thread control (reference BLAS, or MKL through at::set_num_threads)");
+    out.Set("threads", env.Null());
+  }
+  return out;
+}
+
 Napi::Value CudaDeviceCount(const Napi::CallbackInfo& info) {
   int n = 0;
   try {
@@ -708,8 +791,9 @@ Napi::Value ParallelInfo(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  gOps = new std::vector<OpEntry>();
-  gOps->reserve(1024);
+  auto* state = new AddonState();
+  state->ops.reserve(1024);
+  env.SetInstanceData(state);  // deleted when this environment is torn down
   exports.Set("findOp", Napi::Function::New(env, FindOp));
   exports.Set("opSchema", Napi::Function::New(env, OpSchema));
   exports.Set("allSchemas", Napi::Function::New(env, AllSchemas));
@@ -739,6 +823,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setRngState", Napi::Function::New(env, SetRngState));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads));
+  exports.Set("setBlasThreads", Napi::Function::New(env, SetBlasThreads));
+  exports.Set("blasInfo", Napi::Function::New(env, BlasInfo));
   exports.Set("cudaDeviceCount", Napi::Function::New(env, CudaDeviceCount));
   exports.Set("parallelInfo", Napi::Function::New(env, ParallelInfo));
   exports.Set("torchVersion", Napi::String::New(env, kTorchVersion));

@@ -16,7 +16,6 @@ const frames = Number(argOr('frames', '400'));
 const batch = Number(argOr('batch', '16'));
 const threads = torch.getNumThreads();
 
-
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];

@@ -4,7 +4,7 @@
 // median seconds of one forward + backward (+ Adam step when adam is 1).
 import { spawnSync } from 'node:child_process';
 
-export const TORCH_GLOW_DECODER = String.raw`
+export const TORCH_GLOW_DECODER = `
 import sys, time, torch
 from torch import nn
 threads, iters, B, T, blocks, adam = (int(a) for a in sys.argv[1:7])

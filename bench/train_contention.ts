@@ -57,7 +57,13 @@ function ribbitStep(): { params: number; seconds: number } {
 /** Runs the ribbit step in a fresh process (so each case starts from the engine's load-time settings). */
 function ribbitChild(threads: number): { params: number; seconds: number } {
   const self = fileURLToPath(import.meta.url);
-  const args = ['--import', 'tsx', self, '--child', ...['--iters', iters, '--frames', frames, '--batch', batch]];
+  const args = [
+    '--import',
+    'tsx',
+    self,
+    '--child',
+    ...['--iters', iters, '--frames', frames, '--batch', batch],
+  ];
   const r = spawnSync(process.execPath, [...args, '--blocks', blocks].map(String), {
     encoding: 'utf8',
     env: { ...process.env, RIBBIT_NUM_THREADS: String(threads) },
@@ -78,7 +84,9 @@ if (process.argv.includes('--child')) {
   const given = arg('threads');
   const threads = given ? Number(given) : torch.getNumThreads();
   // The environment as given, without what ribbit's engine added to it (threadEnvDefaults).
-  const pythonEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !(k in threadEnvDefaults)));
+  const pythonEnv = Object.fromEntries(
+    Object.entries(process.env).filter(([k]) => !(k in threadEnvDefaults)),
+  );
   const cases: Record<string, { ribbitS: number; torchS: number | null }> = {};
   for (const load of ['quiet', 'hog'] as const) {
     const stop = load === 'hog' ? startHog() : () => {};
@@ -90,8 +98,18 @@ if (process.argv.includes('--child')) {
       cases[load] = { ribbitS: ours.seconds, torchS: theirs?.seconds ?? null };
       const ratio = theirs ? Number((ours.seconds / theirs.seconds).toFixed(3)) : null;
       console.log(
-        JSON.stringify({ bench: 'train_step_contention', load, threads, batch, frames, blocks, params: ours.params,
-          ribbitS: Number(ours.seconds.toFixed(3)), torchS: theirs ? Number(theirs.seconds.toFixed(3)) : null, ratio }),
+        JSON.stringify({
+          bench: 'train_step_contention',
+          load,
+          threads,
+          batch,
+          frames,
+          blocks,
+          params: ours.params,
+          ribbitS: Number(ours.seconds.toFixed(3)),
+          torchS: theirs ? Number(theirs.seconds.toFixed(3)) : null,
+          ratio,
+        }),
       );
     } finally {
       stop();

@@ -12,7 +12,9 @@
 // Worker threads: each Node environment (the main thread and every worker_threads Worker) that loads the
 // addon runs Init and gets its own AddonState as N-API instance data; the shim holds no process-global
 // mutable state, so an environment's op ids never change under another's feet, and a Worker's state is
-// freed when it exits. (libtorch's own globals — the default RNG, the BLAS thread pool — stay process-wide.)
+// freed when it exits. A Worker also draws random numbers from a generator of its own (ownGenerator()), so
+// that seeding or sampling in one thread never shifts another's stream; the BLAS thread pool and the
+// generator that libtorch kernels use without a generator argument (dropout) stay process-wide.
 
 #include <napi.h>
 
@@ -134,11 +136,15 @@ struct OpEntry {
   std::string name;
   std::vector<ArgSpec> args;
   size_t numReturns;
+  bool takesGenerator;  // has a Generator? argument (rand, randn, normal, bernoulli, multinomial, ...)
 };
 
 /** Everything one Node environment (main thread or Worker) owns: its operator table, indexed by op id. */
 struct AddonState {
   std::vector<OpEntry> ops;
+  /** The CPU generator of this environment: libtorch's default one, or a Worker's own after ownGenerator(). */
+  at::Generator generator = at::detail::getDefaultCPUGenerator();
+  bool ownGenerator = false;
 };
 
 AddonState& stateOf(Napi::Env env) { return *env.GetInstanceData<AddonState>(); }
@@ -189,7 +195,7 @@ Napi::Value FindOp(const Napi::CallbackInfo& info) {
                                     "' in this libtorch (" + kTorchVersion + ")");
   }
   const auto& schema = found->schema();
-  OpEntry entry{*found, name + (overload.empty() ? "" : "." + overload), {}, schema.returns().size()};
+  OpEntry entry{*found, name + (overload.empty() ? "" : "." + overload), {}, schema.returns().size(), false};
   for (const auto& a : schema.arguments()) {
     ArgSpec spec;
     spec.name = a.name();
@@ -199,6 +205,7 @@ Napi::Value FindOp(const Napi::CallbackInfo& info) {
     spec.kind = kindOf(type);
     spec.n = a.N().value_or(0);
     spec.defaultValue = a.default_value();
+    entry.takesGenerator = entry.takesGenerator || spec.kind == Kind::Generator;
     entry.args.push_back(std::move(spec));
   }
   auto& ops = stateOf(env).ops;
@@ -451,11 +458,31 @@ std::string describeCall(const OpEntry& op, const Napi::Array& jsArgs) {
   return out;
 }
 
+/**
+ * A Worker's own generator goes into the op's empty Generator? slots when the op runs on the CPU (no tensor
+ * or device argument elsewhere: a CUDA kernel needs a CUDA generator, and keeps libtorch's default).
+ */
+void injectGenerator(torch::jit::Stack& stack, const OpEntry& op, const at::Generator& generator) {
+  for (const auto& v : stack) {
+    if (v.isTensor() && v.toTensor().defined() && !v.toTensor().is_cpu()) return;
+    if (v.isDevice() && !v.toDevice().is_cpu()) return;
+    if (v.isTensorList()) {
+      for (const at::Tensor& t : v.toTensorList()) {
+        if (t.defined() && !t.is_cpu()) return;
+      }
+    }
+  }
+  for (size_t i = 0; i < op.args.size(); ++i) {
+    if (op.args[i].kind == Kind::Generator && stack[i].isNone()) stack[i] = c10::IValue(generator);
+  }
+}
+
 /** callOp(id, args[]) -> result (a handle, a list, a number, ..., or undefined for no return). */
 Napi::Value CallOp(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const uint32_t id = info[0].As<Napi::Number>().Uint32Value();
-  const auto& ops = stateOf(env).ops;
+  const AddonState& state = stateOf(env);
+  const auto& ops = state.ops;
   if (id >= ops.size()) throw Napi::Error::New(env, "callOp: unknown operator id");
   const OpEntry& op = ops[id];
   Napi::Array jsArgs = info[1].As<Napi::Array>();
@@ -473,6 +500,7 @@ Napi::Value CallOp(const Napi::CallbackInfo& info) {
     for (uint32_t i = 0; i < op.args.size(); ++i) {
       stack.push_back(toIValue(i < given ? jsArgs.Get(i) : env.Undefined(), op.args[i], op.name));
     }
+    if (op.takesGenerator && state.ownGenerator) injectGenerator(stack, op, state.generator);
     op.handle.callBoxed(&stack);
   } catch (Napi::Error& e) {
     // An argument that did not convert (wrong type, disposed tensor): add the whole call's description.
@@ -677,14 +705,30 @@ Napi::Value IsGradEnabled(const Napi::CallbackInfo& info) {
 // ---------------------------------------------------------------------------------------------
 // Runtime
 
+/** manualSeed(seed): this environment's CPU generator (and, on the main thread, the CUDA ones). */
 Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
-  at::manual_seed(static_cast<uint64_t>(toInt(info[0], "manualSeed")));
+  const auto seed = static_cast<uint64_t>(toInt(info[0], "manualSeed"));
+  AddonState& state = stateOf(info.Env());
+  if (state.ownGenerator) {
+    std::lock_guard<std::mutex> lock(state.generator.mutex());
+    state.generator.set_current_seed(seed);
+  } else {
+    at::manual_seed(seed);
+  }
+  return info.Env().Undefined();
+}
+
+/** ownGenerator(): from now on this environment (a Worker) draws from a generator of its own. */
+Napi::Value OwnGenerator(const Napi::CallbackInfo& info) {
+  AddonState& state = stateOf(info.Env());
+  if (!state.ownGenerator) state.generator = at::detail::createCPUGenerator(c10::default_rng_seed_val);
+  state.ownGenerator = true;
   return info.Env().Undefined();
 }
 
 /** getRngState() -> handle of the CPU generator's state (a uint8 tensor), as torch.get_rng_state(). */
 Napi::Value GetRngState(const Napi::CallbackInfo& info) {
-  auto gen = at::detail::getDefaultCPUGenerator();
+  auto gen = stateOf(info.Env()).generator;
   std::lock_guard<std::mutex> lock(gen.mutex());
   return wrapTensor(info.Env(), gen.get_state());
 }
@@ -692,7 +736,7 @@ Napi::Value GetRngState(const Napi::CallbackInfo& info) {
 /** setRngState(handle): restores a state from getRngState(), as torch.set_rng_state(). */
 Napi::Value SetRngState(const Napi::CallbackInfo& info) {
   const at::Tensor& state = tensorOf(info[0], "setRngState");
-  auto gen = at::detail::getDefaultCPUGenerator();
+  auto gen = stateOf(info.Env()).generator;
   try {
     std::lock_guard<std::mutex> lock(gen.mutex());
     gen.set_state(state);
@@ -819,6 +863,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setGradEnabled", Napi::Function::New(env, SetGradEnabled));
   exports.Set("isGradEnabled", Napi::Function::New(env, IsGradEnabled));
   exports.Set("manualSeed", Napi::Function::New(env, ManualSeed));
+  exports.Set("ownGenerator", Napi::Function::New(env, OwnGenerator));
   exports.Set("getRngState", Napi::Function::New(env, GetRngState));
   exports.Set("setRngState", Napi::Function::New(env, SetRngState));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));

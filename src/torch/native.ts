@@ -41,6 +41,7 @@ export interface NativeAddon {
   setGradEnabled(enabled: boolean): void;
   isGradEnabled(): boolean;
   manualSeed(seed: number): void;
+  ownGenerator(): void;
   getRngState(): Handle;
   setRngState(state: Handle): void;
   setNumThreads(n: number): void;
@@ -82,6 +83,9 @@ function load(): NativeAddon {
  * - The BLAS library (OpenBLAS through Debian's libblas.so.3) runs on its caller's thread: OPENBLAS_NUM_THREADS
  *   defaults to 1, and a Worker that loads ribbit forces 1, because OpenBLAS's thread pool is one per process
  *   and deadlocked when two threads called sgemm at once.
+ * - Random numbers: a Worker draws from a CPU generator of its own (seeded as PyTorch's default one), so
+ *   seeding or sampling in one thread never shifts another's stream; libtorch kernels without a generator
+ *   argument (dropout) still share the process's default generator.
  * The names this module put into the environment, so that benchmarks can run other engines without them.
  */
 export const threadEnvDefaults: Readonly<Record<string, string>> = setThreadEnvDefaults();
@@ -99,6 +103,9 @@ function setThreadEnvDefaults(): Record<string, string> {
 
 export const native: NativeAddon = load();
 
-if (!isMainThread) native.setBlasThreads(1);
+if (!isMainThread) {
+  native.setBlasThreads(1);
+  native.ownGenerator();
+}
 const envThreads = Number.parseInt(process.env.RIBBIT_NUM_THREADS ?? '', 10);
 native.setNumThreads(Number.isFinite(envThreads) && envThreads > 0 ? envThreads : availableParallelism());

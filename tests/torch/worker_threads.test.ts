@@ -1,6 +1,7 @@
 // The engine in worker_threads: a Worker that loads ribbit must not change what the main thread computes
 // (each environment has its own operator table; a process-global one was reset by every Worker's load, and
-// the main thread's cached op ids then named other operators), and its own results must be right.
+// the main thread's cached op ids then named other operators), and its own results must be right. Random
+// numbers: a Worker seeds and draws from a generator of its own.
 // This file is also the Worker's entry: loaded off the main thread, it computes and posts its results.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
@@ -32,7 +33,11 @@ function compute(order: 'forward' | 'reverse'): Record<string, number[]> {
 if (!isMainThread) {
   // Worker side: resolve the operators in another order than the main thread did, report, stay alive.
   const { id } = workerData as { id: number };
-  parentPort!.postMessage({ id, results: compute('reverse') });
+  const results = compute('reverse');
+  torch.manualSeed(7);
+  results.randn = torch.randn([6]).toArray();
+  results.rand = torch.rand([6]).toArray();
+  parentPort!.postMessage({ id, results });
 } else {
   const BOOTSTRAP = new URL('../../src/server/worker_bootstrap.mjs', import.meta.url);
 
@@ -61,14 +66,24 @@ if (!isMainThread) {
   }
 
   const before = compute('forward');
+  torch.manualSeed(7);
+  const seeded7 = { randn: torch.randn([6]).toArray(), rand: torch.rand([6]).toArray() };
+  /** The worker's results without its random draws (checked on their own). */
+  const ops = (r: Record<string, number[]>) => {
+    const { randn: _n, rand: _u, ...rest } = r;
+    return rest;
+  };
 
   test('the reference values are what the operators mean', () => {
     const x = Array.from({ length: 24 }, (_, i) => i / 7);
-    assert.deepEqual(before.add, x.map((v) => Math.fround(Math.fround(v) * 2)));
+    assert.deepEqual(
+      before.add,
+      x.map((v) => Math.fround(Math.fround(v) * 2)),
+    );
     const row = x.slice(0, 4);
     const e = row.map((v) => Math.exp(v - row[3]!));
     const s = e.reduce((a, b) => a + b, 0);
-    before.softmax!.slice(0, 4).forEach((v, i) => assert.ok(Math.abs(v - e[i]! / s) < 1e-6));
+    for (const [i, v] of before.softmax!.slice(0, 4).entries()) assert.ok(Math.abs(v - e[i]! / s) < 1e-6);
     // matmul [0, 0, 0]: the first row's dot product with itself.
     assert.ok(Math.abs(before.matmul![0]! - row.reduce((a, v) => a + v * v, 0)) < 1e-5);
     assert.equal(before.conv1d!.length, 2 * 3 * 5);
@@ -77,7 +92,7 @@ if (!isMainThread) {
   test('a Worker loading ribbit leaves the main thread results unchanged and computes the same', async () => {
     const { worker, results } = await startWorker(1);
     try {
-      assertClose(results, before, 'worker');
+      assertClose(ops(results), before, 'worker');
       assert.deepEqual(compute('forward'), before, 'main thread while the worker lives');
     } finally {
       await worker.terminate();
@@ -92,12 +107,25 @@ if (!isMainThread) {
       assert.deepEqual(compute('forward'), before, `main thread during round ${round}`);
       const started = await Promise.all(pending);
       try {
-        for (const s of started) assertClose(s.results, before, `round ${round} worker`);
+        for (const s of started) assertClose(ops(s.results), before, `round ${round} worker`);
         assert.deepEqual(compute('forward'), before, `main thread in round ${round}`);
       } finally {
         await Promise.all(started.map((s) => s.worker.terminate()));
       }
       assert.deepEqual(compute('forward'), before, `main thread after round ${round}`);
     }
+  });
+
+  test("a Worker's seeding and sampling leave the main thread's random stream where it was", async () => {
+    torch.manualSeed(3);
+    const expected = [torch.randn([6]).toArray(), torch.randn([6]).toArray()];
+    torch.manualSeed(3);
+    const first = torch.randn([6]).toArray();
+    const { worker, results } = await startWorker(99);
+    await worker.terminate();
+    const second = torch.randn([6]).toArray();
+    assert.deepEqual([first, second], expected);
+    // The worker's own stream is PyTorch's for its seed, as the main thread's would be.
+    assert.deepEqual({ randn: results.randn, rand: results.rand }, seeded7);
   });
 }

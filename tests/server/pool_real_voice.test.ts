@@ -34,7 +34,7 @@ async function child(): Promise<void> {
     const r = await single.synthesize(text);
     reference.set(text, {
       samples: r.samples,
-      wav: encodeWav(r.samples, r.sampleRate, { bitsPerSample: 16 }),
+      wav: Buffer.from(encodeWav(r.samples, r.sampleRate, { bitsPerSample: 16 })),
     });
   }
   const pool = await createSynthesisPool({

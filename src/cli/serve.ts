@@ -37,7 +37,7 @@ export const serveCommand: Command = {
       name: 'threads-per-worker',
       type: 'number',
       arg: 'N',
-      help: 'libtorch threads per worker (default: cores / workers).',
+      help: 'libtorch intra-op threads of each worker (default: cores / workers; BLAS stays at 1 per worker).',
     },
     {
       name: 'max-text-length',

@@ -37,7 +37,11 @@ export interface PoolOptions {
    * time, the event loop blocked during each sentence).
    */
   workers?: number;
-  /** libtorch intra-op threads per worker (default max(1, floor(cores / workers))). */
+  /**
+   * libtorch intra-op threads of each worker (default max(1, floor(cores / workers))). The count is per
+   * thread (each worker runs its own OpenMP team), so workers x threadsPerWorker threads compute at most;
+   * BLAS calls run on their worker's thread (one BLAS thread: see src/torch/native.ts).
+   */
   threadsPerWorker?: number;
   /** Module URL exporting `loadSynthesizer(options)` (default: src/inference/load.ts). */
   loaderModule?: string;

@@ -13,6 +13,13 @@ function positiveInt(v: unknown, name: string, min = 1): number | undefined {
   return v;
 }
 
+function jobTimeoutMs(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+    throw new UsageError(`--job-timeout must be a number of seconds >= 0, got ${v}`);
+  return v * 1000;
+}
+
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'Serve a model over HTTP (Coqui /api/tts, MaryTTS /process, streaming, a web page).',
@@ -47,6 +54,13 @@ export const serveCommand: Command = {
       default: 5000,
     },
     {
+      name: 'job-timeout',
+      type: 'number',
+      arg: 'SECONDS',
+      help: 'A request running longer fails (504) and its worker is replaced (0: no limit).',
+      default: 120,
+    },
+    {
       name: 'queue-size',
       type: 'number',
       arg: 'N',
@@ -72,6 +86,7 @@ export const serveCommand: Command = {
       workers,
       threadsPerWorker: positiveInt(o.threadsPerWorker, 'threads-per-worker'),
       queueSize: positiveInt(o.queueSize, 'queue-size', 0),
+      jobTimeoutMs: jobTimeoutMs(o.jobTimeout),
       loaderModule: resolveLoaderModule(typeof o.loader === 'string' ? o.loader : undefined),
       loadOptions,
     });

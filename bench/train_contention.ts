@@ -6,7 +6,7 @@
 // 11: 35-46 s against PyTorch's 6.3 s). Prints one JSON line per case and a summary with the ratios
 // (ribbit / torch at each load, and each side's slowdown under the hog).
 //
-//   npm run bench -- train-contention [--threads N] [--iters 3] [--batch 8] [--frames 200] [--blocks 4]
+//   npm run bench -- train-contention [--threads N] [--iters 2] [--batch 8] [--frames 200] [--blocks 4]
 //
 // `--threads` defaults to ribbit's own default (src/torch/native.ts); the ribbit child gets ribbit's
 // thread defaults, the Python child the environment as given (as a Coqui user runs it).
@@ -19,7 +19,7 @@ import { Decoder } from '../src/tts/layers/glow_tts/decoder.ts';
 import { arg, argOr } from './args.ts';
 import { torchDecoderStep } from './torch_glow_decoder.ts';
 
-const iters = Number(argOr('iters', '3'));
+const iters = Number(argOr('iters', '2'));
 const frames = Number(argOr('frames', '200'));
 const batch = Number(argOr('batch', '8'));
 const blocks = Number(argOr('blocks', '4'));

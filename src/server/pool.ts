@@ -542,6 +542,11 @@ class InlineExecutor implements Executor {
   /** The watchdog fired for the current job: it was aborted, and the executor waits for it to return. */
   #overdue = false;
 
+  constructor(
+    readonly pool: SynthesisPool,
+    readonly synthesizer: Synthesizer,
+  ) {}
+
   state(): ExecutorState {
     return this.current ? (this.#overdue ? 'stuck' : 'busy') : 'idle';
   }
@@ -551,11 +556,6 @@ class InlineExecutor implements Executor {
     this.#controller?.abort(error);
     this.pool.fail(job, error);
   }
-
-  constructor(
-    readonly pool: SynthesisPool,
-    readonly synthesizer: Synthesizer,
-  ) {}
 
   start(job: Job): void {
     const controller = new AbortController();
@@ -600,6 +600,15 @@ class WorkerExecutor implements Executor {
   #closing = false;
   #restarts: { left: number };
 
+  constructor(
+    readonly pool: SynthesisPool,
+    readonly index: number,
+    readonly data: { loaderModule: string; loadOptions: LoadOptions; threads: number },
+    restarts: { left: number },
+  ) {
+    this.#restarts = restarts;
+  }
+
   state(): ExecutorState {
     if (this.#starting) return 'starting';
     if (!this.#worker || !this.available) return 'dead';
@@ -627,15 +636,6 @@ class WorkerExecutor implements Executor {
     this.#restarts.left--;
     this.pool.workerCounts.restarts++;
     this.spawn().catch(() => {});
-  }
-
-  constructor(
-    readonly pool: SynthesisPool,
-    readonly index: number,
-    readonly data: { loaderModule: string; loadOptions: LoadOptions; threads: number },
-    restarts: { left: number },
-  ) {
-    this.#restarts = restarts;
   }
 
   /** Starts the thread; resolves with the model info once the model is loaded. */

@@ -122,3 +122,22 @@ test('JobTimeoutError names its limit', () => {
   assert.equal(e.name, 'JobTimeoutError');
   assert.match(e.message, /1.5 s/);
 });
+
+test('an in-thread executor: the watchdog aborts the job between sentences', async () => {
+  const pool = await createSynthesisPool({
+    workers: 0,
+    jobTimeoutMs: 200,
+    loaderModule: FAKE_LOADER_MODULE,
+    loadOptions: { fake: { delayMs: 300 } },
+  });
+  try {
+    const t0 = performance.now();
+    await assert.rejects(pool.synthesize('One. Two. Three. Four. Five.'), JobTimeoutError);
+    assert.ok(performance.now() - t0 < 1400, 'stopped before the five sentences were spoken');
+    await waitFor(() => pool.stats().idle === 1, 5000, 'the executor free again');
+    assert.equal(pool.stats().timedOut, 1);
+    assert.ok((await pool.synthesize('Six.')).samples.length > 0);
+  } finally {
+    await pool.close();
+  }
+});

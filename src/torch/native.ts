@@ -92,7 +92,8 @@ export const threadEnvDefaults: Readonly<Record<string, string>> = setThreadEnvD
 
 function setThreadEnvDefaults(): Record<string, string> {
   const set: Record<string, string> = {};
-  // A Worker's process.env is its own copy, and the libraries are loaded by then anyway.
+  // A Worker's process.env is its own copy (setting it reaches no library), and the libraries are loaded by
+  // then when the main thread imported ribbit first (the server does); otherwise set these in the environment.
   if (!isMainThread) return set;
   const env = process.env;
   if (env.OMP_WAIT_POLICY === undefined && env.GOMP_SPINCOUNT === undefined) set.OMP_WAIT_POLICY = 'PASSIVE';

@@ -37,17 +37,22 @@ if (!isMainThread) {
   torch.manualSeed(7);
   results.randn = torch.randn([6]).toArray();
   results.rand = torch.rand([6]).toArray();
-  parentPort!.postMessage({ id, results });
+  parentPort!.postMessage({ id, results, blas: torch.blasInfo() });
 } else {
   const BOOTSTRAP = new URL('../../src/server/worker_bootstrap.mjs', import.meta.url);
 
   /** Starts a Worker running this file; resolves with it and its results. */
-  function startWorker(id: number): Promise<{ worker: Worker; results: Record<string, number[]> }> {
+  type Report = {
+    worker: Worker;
+    results: Record<string, number[]>;
+    blas: ReturnType<typeof torch.blasInfo>;
+  };
+  function startWorker(id: number): Promise<Report> {
     const worker = new Worker(BOOTSTRAP, { workerData: { entry: import.meta.url, id }, execArgv: [] });
     return new Promise((resolve, reject) => {
-      worker.once('message', (m: { id: number; results: Record<string, number[]> }) => {
+      worker.once('message', (m: Omit<Report, 'worker'> & { id: number }) => {
         assert.equal(m.id, id);
-        resolve({ worker, results: m.results });
+        resolve({ worker, results: m.results, blas: m.blas });
       });
       worker.once('error', reject);
       worker.once('exit', (code) => reject(new Error(`worker ${id} exited (${code}) before reporting`)));
@@ -90,9 +95,12 @@ if (!isMainThread) {
   });
 
   test('a Worker loading ribbit leaves the main thread results unchanged and computes the same', async () => {
-    const { worker, results } = await startWorker(1);
+    const { worker, results, blas } = await startWorker(1);
     try {
       assertClose(ops(results), before, 'worker');
+      // One BLAS thread once a Worker uses ribbit (null: a BLAS without thread control, e.g. the reference one).
+      assert.ok(blas.threads === null || blas.threads === 1, `${blas.library}: ${blas.threads} threads`);
+      assert.equal(typeof blas.library, 'string');
       assert.deepEqual(compute('forward'), before, 'main thread while the worker lives');
     } finally {
       await worker.terminate();

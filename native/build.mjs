@@ -16,11 +16,7 @@ if ('error' in found) {
 const output = join(here, 'build/Release/ribbit.node');
 const stampPath = join(here, 'build/stamp.json');
 const sources = ['ribbit.cc', 'binding.gyp', 'libtorch.mjs'].map((f) => join(here, f));
-const stamp = JSON.stringify({
-  found,
-  node: process.version,
-  mtimes: sources.map((f) => statSync(f).mtimeMs),
-});
+const stamp = JSON.stringify({ found, node: process.version, mtimes: sources.map((f) => statSync(f).mtimeMs) });
 if (!process.argv.includes('--force') && existsSync(output) && existsSync(stampPath)) {
   if (readFileSync(stampPath, 'utf8') === stamp) {
     console.log('ribbit: native addon is up to date');

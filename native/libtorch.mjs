@@ -1,9 +1,8 @@
 // Locates libtorch for the native build, the way tch-rs does: `LIBTORCH=/path` (a folder with include/ and
 // lib/, CPU or CUDA) wins; otherwise Debian's `libtorch-dev` layout (/usr/include/torch, multiarch libdir).
 // `node native/libtorch.mjs <cflags|include|libdir|libs|json>` prints one piece for binding.gyp.
-
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 function multiarch() {
@@ -63,12 +62,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   else if (what === 'libdir') console.log(found.libdir);
   else if (what === 'ldflags')
     console.log(
-      [
-        `-L${found.libdir}`,
-        `-Wl,-rpath,${found.libdir}`,
-        '-Wl,--no-as-needed',
-        ...found.libs.map((l) => `-l${l}`),
-      ].join(' '),
+      [`-L${found.libdir}`, `-Wl,-rpath,${found.libdir}`, '-Wl,--no-as-needed', ...found.libs.map((l) => `-l${l}`)].join(' '),
     );
   else if (what === 'defines') console.log(`_GLIBCXX_USE_CXX11_ABI=${found.cxx11abi}`);
   else console.log(JSON.stringify(found));

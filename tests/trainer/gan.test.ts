@@ -135,9 +135,14 @@ describe('Trainer with two optimizers (toy GAN)', () => {
     assert.equal(s2.length, 2);
     assert.equal(s2[1], null);
     assert.throws(
-      () => gan(toyGanConfig({ lrDisc: undefined })).getOptimizer(),
-      /no learning rate for the discriminator/,
+      () => gan(toyGanConfig({ optimizer: null })).getOptimizer(),
+      /names no generator optimizer/,
     );
+    // optimizerDisc/optimizerDiscParams override the shared optimizer for one sub-model
+    const withDisc = { ...toyGanConfig(), optimizerDisc: 'SGD', optimizerDiscParams: { momentum: 0.5 } };
+    const o3 = gan(withDisc).getOptimizer() as TrainerOptimizer[];
+    assert.equal(o3[0].constructor.name, 'Adam');
+    assert.equal(o3[1].constructor.name, 'SGD');
   });
 
   test('the discriminator is skipped (null) for its first steps, then trains on the generator output of the same batch', async () => {

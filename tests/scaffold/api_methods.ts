@@ -26,3 +26,15 @@ export const callbackMethods = (): string[] =>
 /** Methods `Module` implements. */
 export const moduleMethods = (): string[] =>
   declaredMethods('src/torch/nn/module.ts', /export class Module\b/);
+
+/** The abstract methods of BaseTrainerModel and BaseTTS (what every TTS model must write). */
+export function abstractMethods(): string[] {
+  const out: string[] = [];
+  for (const path of ['src/models/base_model.ts', 'src/tts/models/base_tts.ts']) {
+    const text = readFileSync(join(REPO_ROOT, path), 'utf8');
+    for (const m of text.matchAll(/^ {2}abstract (\w+)\(/gm)) out.push(m[1]);
+  }
+  // BaseTTS implements these abstract members of the base
+  const implemented = new Set(['formatBatch', 'getDataLoader']);
+  return [...new Set(out)].filter((m) => !implemented.has(m));
+}

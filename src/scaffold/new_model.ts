@@ -106,7 +106,11 @@ export function scaffoldFiles(names: ModelNames): ScaffoldFile[] {
     },
     { path: `src/tts/layers/${s}/encoder.ts`, what: 'a first layer', template: 'encoder' },
     { path: `src/tts/layers/${s}/loss.ts`, what: 'the loss ({ loss, ...parts })', template: 'loss' },
-    { path: `src/tts/models/${s}.ts`, what: 'the model (the methods BaseTTS leaves to it)', template: 'model' },
+    {
+      path: `src/tts/models/${s}.ts`,
+      what: 'the model (the methods BaseTTS leaves to it)',
+      template: 'model',
+    },
     { path: `tests/tts/${s}_layers.test.ts`, what: 'layer tests', template: 'layers.test' },
     { path: `tests/tts/${s}_loss.test.ts`, what: 'loss tests', template: 'loss.test' },
     {

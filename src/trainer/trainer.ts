@@ -445,9 +445,9 @@ export class Trainer implements TrainerContext {
             if (Number.isFinite(norm)) stepItems.grad_norm = norm;
           }
           optimizer.step();
+          optimizer.zeroGrad();
           // A step's backward also reaches parameters of other optimizers (a generator loss through the
           // discriminator): clear every gradient so that the next optimizer starts from zero.
-          optimizer.zeroGrad();
           if (count > 1) for (const p of this.model.parameters()) p.grad = null;
           if (!c.schedulerAfterEpoch) this.schedulers[idx]?.step();
         }

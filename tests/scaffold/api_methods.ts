@@ -14,6 +14,9 @@ export function declaredMethods(path: string, header: RegExp): string[] {
   return [...new Set(names.map((m) => m[1]))].filter((n) => n !== 'constructor');
 }
 
+/** BaseTrainerModel's methods. */
+export const baseModelMethods = (): string[] =>
+  declaredMethods('src/models/base_model.ts', /export abstract class BaseTrainerModel\b/);
 /** BaseTTS's methods. */
 export const baseTtsMethods = (): string[] =>
   declaredMethods('src/tts/models/base_tts.ts', /export abstract class BaseTTS\b/);

@@ -82,12 +82,17 @@ test('the generated model implements what BaseTTS leaves abstract, typed, and wr
   assert.deepEqual(abstract.sort(), ['evalStep', 'getCriterion', 'inference', 'trainStep']);
   for (const n of [todo, example]) {
     const text = copy.read(`src/tts/models/${n.snake}.ts`);
-    const missing = [...abstract, 'forward'].filter((m) => !new RegExp(`^ {2}(override )?${m}\\(`, 'm').test(text));
+    const missing = [...abstract, 'forward'].filter(
+      (m) => !new RegExp(`^ {2}(override )?${m}\\(`, 'm').test(text),
+    );
     assert.deepEqual(missing, [], `${n.name} lacks`);
     // an override that only calls super is noise: BaseTTS's defaults are documented, not copied
     assert.doesNotMatch(text, /^ {4}return super\.\w+\(/m, `${n.name} has an override that only calls super`);
     // the generics type the steps: no casts of the batch, criterion or outputs
-    assert.match(text, new RegExp(`extends BaseTTS<${n.name}Config, TTSBatch, ${n.name}Output, ${n.name}Loss>`));
+    assert.match(
+      text,
+      new RegExp(`extends BaseTTS<${n.name}Config, TTSBatch, ${n.name}Output, ${n.name}Loss>`),
+    );
     assert.doesNotMatch(text, / as (Tensor|\w+Loss|TTSBatch)\b/);
     assert.doesNotMatch(text, /this\.module\(/); // one style: registerModule
   }

@@ -51,6 +51,8 @@ export interface TrainerOptions {
   callbacks?: TrainerCallbacks[];
   /** No terminal output (the log file is still written). */
   quiet?: boolean;
+  /** Where terminal output goes (default process.stdout; the progress bar is drawn on a TTY only). */
+  stream?: NodeJS.WriteStream;
   /** Override the run folder (default `outputPath/runName-<date>`). */
   runPath?: string;
   /**
@@ -186,6 +188,7 @@ export class Trainer implements TrainerContext {
     this.console = new ConsoleLogger({
       logFile: join(this.runPath, 'trainer_0_log.txt'),
       quiet: options.quiet,
+      stream: options.stream,
     });
   }
 

@@ -221,6 +221,19 @@ describe('Trainer with two optimizers (toy GAN)', () => {
     assert.doesNotMatch(log, /NaN/);
   });
 
+  test('the progress bar shows each loss_<i> (no NaN)', async () => {
+    const cfg = toyGanConfig({ epochs: 1, runEval: false, stepsToStartDiscriminator: 2 });
+    const written: string[] = [];
+    const tty = { isTTY: true, columns: 200, write: (s: string) => written.push(s) > 0 };
+    const t = trainer(cfg, gan(cfg), { quiet: false, stream: tty as unknown as NodeJS.WriteStream });
+    await t.fit();
+    const bars = written.filter((w) => w.startsWith('\r epoch'));
+    assert.equal(bars.length, 4);
+    assert.match(bars[0], /loss_0 \d+\.\d{4}\s*$/); // the discriminator has not trained yet
+    assert.match(bars[3], /loss_0 \d+\.\d{4} loss_1 \d+\.\d{4}\s*$/);
+    assert.ok(!written.some((w) => w.includes('NaN')));
+  });
+
   test('targetLoss names the key that picks the best model', async () => {
     const cfg = toyGanConfig({ epochs: 1, targetLoss: 'loss_1' });
     const t = trainer(cfg, gan(cfg));

@@ -22,6 +22,11 @@ registerCommand(
   async () => (await import('./make_demo_dataset.js')).makeDemoDatasetCommand,
 );
 registerCommand(
+  'logs',
+  "Print the scalars of a run's TensorBoard event files.",
+  async () => (await import('./logs.js')).logsCommand,
+);
+registerCommand(
   'eval',
   'Objective voice quality vs reference recordings (MCD-DTW, F0 RMSE, voicing error, duration ratio).',
   async () => (await import('./eval.js')).evalCommand,

@@ -5,9 +5,10 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig, readJsonFile, saveConfig } from '../config/index.ts';
-import { buildModel, readModelWeights } from '../inference/tts_loader.ts';
+import { configClassOf, loadConfig, readJsonFile, saveConfig } from '../config/index.ts';
+import { buildModel, modelFolders, readModelWeights } from '../inference/tts_loader.ts';
 import { saveTensors } from '../torch/io.ts';
+import { loadModelSpeakers, SPEAKERS_FILE_NAME, speakerConfigOf } from '../tts/utils/speakers.ts';
 import type { BaseGANVocoderConfig } from '../vocoder/configs/shared_configs.ts';
 import { buildInferenceVocoder } from '../vocoder/inference.ts';
 import type { Command } from './command.js';
@@ -15,11 +16,13 @@ import { UsageError } from './command.js';
 
 export const exportCommand: Command = {
   name: 'export',
-  summary: 'Write a trained model as a voice folder (model.safetensors + config.json), optionally fp16.',
+  summary:
+    'Write a trained model as a voice folder (model.safetensors + config.json [+ speakers.json]), optionally fp16.',
   usage: 'ribbit export --model-path CKPT|RUN [--config-path CONFIG.json] --out DIR [--fp16]',
   description:
     'Loads the model the way `ribbit speak` does (ribbit checkpoint, run folder or Coqui .pth), checks that the\n' +
-    'weights fit the config, and writes DIR/model.safetensors (weights only) and DIR/config.json.\n' +
+    'weights fit the config, and writes DIR/model.safetensors (weights only) and DIR/config.json; a multi-speaker\n' +
+    "model's speaker ids go to DIR/speakers.json (its d-vectors to DIR/d_vectors.json).\n" +
     '`ribbit speak --model-path DIR` then uses it.',
   options: [
     { name: 'model-path', type: 'string', arg: 'PATH', help: 'Checkpoint, run folder or Coqui .pth.' },
@@ -40,20 +43,32 @@ export const exportCommand: Command = {
     if (raw === undefined) throw new UsageError(`${o.modelPath} carries no config: give --config-path`);
     const config = loadConfig(raw as object, { onIgnored: () => {} });
     // a GAN vocoder ships its generator only, with the weight norm folded (what inference loads)
-    const model =
-      typeof (config as { generatorModel?: unknown }).generatorModel === 'string'
-        ? buildInferenceVocoder(config as BaseGANVocoderConfig, weights)
-        : buildModel(config, weights);
+    const isVocoder = typeof (config as { generatorModel?: unknown }).generatorModel === 'string';
+    const dirs = modelFolders(o.modelPath, typeof o.configPath === 'string' ? o.configPath : undefined);
+    const speakers = isVocoder ? null : loadModelSpeakers(config, dirs);
+    const model = isVocoder
+      ? buildInferenceVocoder(config as BaseGANVocoderConfig, weights)
+      : buildModel(config, weights, speakers);
     mkdirSync(o.out, { recursive: true });
     const path = join(o.out, 'model.safetensors');
     saveTensors(path, model.stateDict(), {
       metadata: { format: 'pt', model: String(model.config.model) },
       ...(o.fp16 === true ? { floatDType: 'float16' as const } : {}),
     });
-    saveConfig(model.config, join(o.out, 'config.json'));
+    // the voice folder carries its speakers; the loader finds them beside config.json
+    const sideFiles: Record<string, string> = {};
+    if (speakers && speakerConfigOf(model.config).useDVectorFile) {
+      speakers.saveEmbeddingsToFile(join(o.out, 'd_vectors.json'));
+      sideFiles.dVectorFile = 'd_vectors.json';
+    } else if (speakers) {
+      speakers.saveIdsToFile(join(o.out, SPEAKERS_FILE_NAME));
+      sideFiles.speakersFile = SPEAKERS_FILE_NAME;
+    }
+    saveConfig({ ...model.config, ...sideFiles }, join(o.out, 'config.json'), configClassOf(model.config));
     const params = model.parameters().reduce((n, p) => n + p.numel, 0);
     console.log(
-      ` > Wrote ${path} (${params.toLocaleString('en-US')} parameters${o.fp16 === true ? ', float16' : ''}) and config.json`,
+      ` > Wrote ${path} (${params.toLocaleString('en-US')} parameters${o.fp16 === true ? ', float16' : ''}), config.json` +
+        `${speakers ? ` and ${Object.values(sideFiles).join(', ')} (${speakers.numSpeakers} speakers)` : ''}`,
     );
     return 0;
   },

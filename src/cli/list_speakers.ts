@@ -5,7 +5,7 @@ import { loadFromArgs, MODEL_OPTIONS } from './speak.ts';
 export const listSpeakersCommand: Command = {
   name: 'list-speakers',
   summary: 'List the speakers and languages of a model.',
-  usage: 'ribbit list-speakers --model-path PATH --config-path PATH [--json]',
+  usage: 'ribbit list-speakers --model-path PATH [--config-path PATH] [--json]',
   description:
     'Prints one speaker per line as "INDEX<TAB>NAME"; either can be given to `ribbit speak --speaker` and to\n' +
     "the server's speaker_id. A single-speaker model prints a note on stderr and nothing on stdout.",
@@ -14,6 +14,7 @@ export const listSpeakersCommand: Command = {
     { name: 'json', type: 'boolean', help: 'Print {sampleRate, language, languages, speakers} as JSON.' },
   ],
   examples: [
+    'ribbit list-speakers --model-path runs/demo3-2026-12-02_101500',
     'ribbit list-speakers --model-path vctk/best_model.pth --config-path vctk/config.json',
     'ribbit list-speakers --model-path m.pth --config-path c.json --json',
   ],

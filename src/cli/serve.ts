@@ -13,6 +13,13 @@ function positiveInt(v: unknown, name: string, min = 1): number | undefined {
   return v;
 }
 
+function jobTimeoutMs(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+    throw new UsageError(`--job-timeout must be a number of seconds >= 0, got ${v}`);
+  return v * 1000;
+}
+
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'Serve a model over HTTP (Coqui /api/tts, MaryTTS /process, streaming, a web page).',
@@ -37,7 +44,7 @@ export const serveCommand: Command = {
       name: 'threads-per-worker',
       type: 'number',
       arg: 'N',
-      help: 'libtorch threads per worker (default: cores / workers).',
+      help: 'libtorch intra-op threads of each worker (default: cores / workers; BLAS stays at 1 per worker).',
     },
     {
       name: 'max-text-length',
@@ -45,6 +52,13 @@ export const serveCommand: Command = {
       arg: 'CHARS',
       help: 'Longest text accepted (413 beyond).',
       default: 5000,
+    },
+    {
+      name: 'job-timeout',
+      type: 'number',
+      arg: 'SECONDS',
+      help: 'A request running longer fails (504) and its worker is replaced (0: no limit).',
+      default: 120,
     },
     {
       name: 'queue-size',
@@ -72,6 +86,7 @@ export const serveCommand: Command = {
       workers,
       threadsPerWorker: positiveInt(o.threadsPerWorker, 'threads-per-worker'),
       queueSize: positiveInt(o.queueSize, 'queue-size', 0),
+      jobTimeoutMs: jobTimeoutMs(o.jobTimeout),
       loaderModule: resolveLoaderModule(typeof o.loader === 'string' ? o.loader : undefined),
       loadOptions,
     });

@@ -36,7 +36,9 @@ export const MODEL_OPTIONS: OptionSpec[] = [
     name: 'speakers-file-path',
     type: 'string',
     arg: 'PATH',
-    help: 'Speaker names of a multi-speaker model.',
+    help:
+      "Coqui speakers.json/.pth (name -> id) or d-vector file of a multi-speaker model (default: the config's " +
+      'speakersFile / dVectorFile, else speakers.json beside the config).',
   },
   { name: 'device', type: 'string', arg: 'DEVICE', help: "'cpu' or 'cuda[:n]'.", default: 'cpu' },
   {
@@ -50,7 +52,12 @@ export const MODEL_OPTIONS: OptionSpec[] = [
 /** Options of one synthesis (shared by speak and serve as defaults). */
 export const VOICE_OPTIONS: OptionSpec[] = [
   { name: 'language', type: 'string', arg: 'LANG', help: "Language of the text (default: the model's)." },
-  { name: 'speaker', type: 'string', arg: 'NAME|INDEX', help: 'Speaker of a multi-speaker model.' },
+  {
+    name: 'speaker',
+    type: 'string',
+    arg: 'NAME|ID',
+    help: 'Speaker of a multi-speaker model, by name or id (see list-speakers; default: id 0).',
+  },
   {
     name: 'speed',
     type: 'number',

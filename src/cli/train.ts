@@ -16,6 +16,7 @@ import {
   formatConfigHelp,
   loadConfig,
   readJsonFile,
+  warnUnsupported,
 } from '../config/index.ts';
 import { createModel, registeredModelNames } from '../models/index.ts';
 import { setNumThreads } from '../torch/index.ts';
@@ -48,11 +49,14 @@ export function loadRunConfig(options: {
   if (!path && options.continuePath) path = join(options.continuePath, 'config.json');
   if (!path) throw new UsageError('--config-path PATH is required (or --continue-path RUN_FOLDER)');
   if (!existsSync(path)) throw new UsageError(`config not found: ${path}`);
-  const config = loadConfig(path) as Record<string, unknown>;
-  if (!options.overrides?.length) return config;
-  const { config: overridden, rest } = applyOverrides(config, options.overrides);
-  if (rest.length) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
-  return overridden as Record<string, unknown>;
+  let config = loadConfig(path) as Record<string, unknown>;
+  if (options.overrides?.length) {
+    const { config: overridden, rest } = applyOverrides(config, options.overrides);
+    if (rest.length) throw new UsageError(`unexpected arguments: ${rest.join(' ')}`);
+    config = overridden as Record<string, unknown>;
+  }
+  warnUnsupported(config);
+  return config;
 }
 
 export const trainCommand: Command = {

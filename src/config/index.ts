@@ -54,3 +54,13 @@ export {
   CharactersConfig,
   TrainerConfig,
 } from './shared.ts';
+export {
+  resetUnsupportedWarnings,
+  UNSUPPORTED_FIELDS,
+  type UnsupportedField,
+  type UnsupportedSetting,
+  unsupportedField,
+  unsupportedSettings,
+  type WarnUnsupportedOptions,
+  warnUnsupported,
+} from './unsupported.ts';

@@ -258,6 +258,7 @@ export class TTSDataset implements BatchSource {
       rawTexts: items.map((it) => it.sample.text),
       speakerNames: items.map((it) => it.sample.speakerName),
       audioFiles: items.map((it) => it.sample.audioFile),
+      audioUniqueNames: items.map((it) => it.sample.audioUniqueName),
       languages: items.map((it) => it.sample.language ?? null),
     };
   }

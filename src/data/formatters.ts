@@ -15,6 +15,11 @@ export interface Sample {
   speakerName: string;
   rootPath: string;
   language?: string;
+  /**
+   * Coqui's `audio_unique_name`: `<datasetName>#<audio path relative to the root, without extension>` (set by
+   * `loadTtsSamples`); d-vector files are keyed by it.
+   */
+  audioUniqueName?: string;
   /** Where the sample came from, for error messages: `/data/lj/metadata.csv:12` (file:line, 1-based). */
   source?: string;
 }
@@ -251,7 +256,49 @@ export const vctk: Formatter = (rootPath, _metaFile, ignoredSpeakers) => {
   return { samples, problems };
 };
 
+/**
+ * Coqui's own layout (`coqui`): a `|`-separated file with a header naming the columns, `audio_file|text` and
+ * optionally `speaker_name` (default speaker 'coqui'); audio paths are relative to the root. The multi-speaker
+ * demo dataset is written in it.
+ */
+export const coqui: Formatter = (rootPath, metaFile, ignoredSpeakers) => {
+  const file = join(rootPath, metaFile ?? 'metadata.csv');
+  const samples: Sample[] = [];
+  const problems: FormatProblem[] = [];
+  const lines = readLines(file);
+  const header = (lines[0] ?? '').split('|').map((c) => c.trim());
+  const col = (name: string) => header.indexOf(name);
+  const [audioCol, textCol, speakerCol] = [col('audio_file'), col('text'), col('speaker_name')];
+  if (audioCol < 0 || textCol < 0) {
+    problems.push({
+      file,
+      line: 1,
+      message: `expected a header with audio_file and text columns, got ${lines[0]}`,
+    });
+    return { samples, problems };
+  }
+  lines.slice(1).forEach((line, i) => {
+    if (!line.trim()) return;
+    const cols = line.split('|');
+    if (cols.length !== header.length) {
+      problems.push({ file, line: i + 2, message: `expected ${header.length} columns, got ${cols.length}` });
+      return;
+    }
+    const speakerName = speakerCol < 0 ? 'coqui' : cols[speakerCol].trim();
+    if (speakerCol >= 0 && ignoredSpeakers?.includes(speakerName)) return;
+    samples.push({
+      text: cols[textCol].trim(),
+      audioFile: join(rootPath, cols[audioCol].trim()),
+      speakerName,
+      rootPath,
+      source: `${file}:${i + 2}`,
+    });
+  });
+  return { samples, problems };
+};
+
 const FORMATTERS: Record<string, Formatter> = {
+  coqui,
   ljspeech,
   thorsten,
   css10,

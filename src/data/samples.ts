@@ -2,7 +2,7 @@
  * Loading the samples of one or more datasets and splitting off an eval set (Coqui's load_tts_samples).
  */
 import { existsSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { extname, isAbsolute, join, relative, resolve } from 'node:path';
 import {
   type FormatProblem,
   type Formatter,
@@ -129,6 +129,8 @@ export function loadTtsSamples(datasets: DatasetEntry[], options: SplitOptions =
         if (d.language) s.language = d.language;
         // A user formatter may give root-relative paths.
         if (!isAbsolute(s.audioFile)) s.audioFile = join(root, s.audioFile);
+        const rel = relative(s.rootPath ?? root, s.audioFile);
+        s.audioUniqueName = `${d.datasetName ?? ''}#${rel.slice(0, rel.length - extname(rel).length)}`;
       }
     }
     const keep = (s: Sample) => {

@@ -25,7 +25,10 @@ export interface LoadOptions {
   vocoderPath?: string;
   /** Vocoder config JSON. */
   vocoderConfigPath?: string;
-  /** Speaker names file (Coqui `speakers.json` / `speakers.pth`) for multi-speaker models. */
+  /**
+   * Speakers of a multi-speaker model: a Coqui `speakers.json` / `speakers.pth` (`{name: id}`) or d-vector file
+   * (default: the config's `speakersFile` / `dVectorFile`, else `speakers.json` beside the config).
+   */
   speakersFilePath?: string;
   /** 'cpu' (default) or 'cuda[:n]'. */
   device?: string;

@@ -366,7 +366,7 @@ export class Synthesizer {
     return next;
   }
 
-  /** Runs the model and the vocoder on one piece's token ids; returns samples at `sampleRate`. */
+  /** Runs the model (and the vocoder, for a mel) on one piece's token ids; returns samples at `sampleRate`. */
   render(
     ids: readonly number[],
     p: Pick<Resolved, 'lengthScale' | 'noiseScale' | 'speakerId'>,
@@ -384,6 +384,8 @@ export class Synthesizer {
           noiseScale: p.noiseScale,
           speakerId: p.speakerId,
         });
+        // a waveform model's output is the audio; a mel goes through the vocoder
+        if (this.model.outputKind === 'waveform') return modelOutputs.reshape([-1]).float().toFloat32Array();
         return this.vocoder.vocode(modelOutputs);
       }),
     );

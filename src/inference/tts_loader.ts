@@ -15,10 +15,17 @@ import { fromRaw } from '../torch/io.ts';
 import { readPth, stateDictOf, toPlain } from '../torch/serialization/index.ts';
 import { loadCheckpointWeights, resolveCheckpoint } from '../trainer/checkpoint.ts';
 import { type BaseTTS, createTTSModel } from '../tts/models/index.ts';
+import {
+  inferenceSpeakerInputs,
+  loadModelSpeakers,
+  type SpeakerManager,
+  speakerConfigOf,
+} from '../tts/utils/speakers.ts';
 import type { BaseGANVocoderConfig } from '../vocoder/configs/shared_configs.ts';
 import { buildInferenceVocoder, type Denormalizer, NeuralVocoder } from '../vocoder/inference.ts';
 import type { LoadOptions } from './load.ts';
 import { Synthesizer } from './synthesizer.ts';
+import type { SynthesisAux } from './types.ts';
 import { GriffinLimVocoder } from './vocoder.ts';
 
 /** Folder of the bundled default voice (model.safetensors + config.json). */
@@ -66,27 +73,31 @@ export function readModelWeights(modelPath: string): LoadedWeights {
   return { weights, config };
 }
 
-/** Speaker names from a Coqui `speakers.json` (`{name: id}`) or a list of names. */
-function readSpeakers(path: string): string[] {
-  const data = readJsonFile(path);
-  if (Array.isArray(data)) return data.map(String);
-  if (data && typeof data === 'object') {
-    return Object.entries(data as Record<string, number>)
-      .sort((a, b) => a[1] - b[1])
-      .map(([name]) => name);
-  }
-  throw new Error(`${path}: expected {"speaker name": id, ...} or ["name", ...]`);
+/**
+ * Folders where a model's side files (`speakers.json`, the d-vector file) are looked for: the config's folder
+ * and the checkpoint's (the run or voice folder itself when `modelPath` is one).
+ */
+export function modelFolders(modelPath: string, configPath?: string): string[] {
+  const dirs = configPath ? [dirname(configPath)] : [];
+  dirs.push(existsSync(modelPath) && statSync(modelPath).isDirectory() ? modelPath : dirname(modelPath));
+  return [...new Set(dirs)];
 }
 
 /**
  * Builds the model of `config` and loads `weights` into it (weight-norm keys in either PyTorch layout).
+ * `speakerManager`: the speakers of a multi-speaker model (see `loadModelSpeakers`); the datasets are never read.
  * @throws Error listing missing, unexpected and mis-shaped tensors.
  */
-export function buildModel(config: unknown, weights: Map<string, Tensor>): BaseTTS {
+export function buildModel(
+  config: unknown,
+  weights: Map<string, Tensor>,
+  speakerManager: SpeakerManager | null = null,
+): BaseTTS {
   // no phoneme disk cache at inference (it would write into the caller's working directory)
-  const model = createTTSModel({ ...(config as Record<string, unknown>), phonemeCachePath: null } as {
-    model?: unknown;
-  });
+  const model = createTTSModel(
+    { ...(config as Record<string, unknown>), phonemeCachePath: null } as { model?: unknown },
+    { speakerManager },
+  );
   model.loadStateDict(weights, { strict: true });
   for (const w of weights.values()) w.dispose();
   model.eval();
@@ -144,14 +155,25 @@ export async function loadTtsSynthesizer(options: LoadOptions): Promise<Synthesi
     throw new Error(`${modelPath} carries no config: give --config-path (the run's config.json)`);
   }
   const config = loadConfig(rawConfig as object, { onIgnored: () => {} }) as Record<string, unknown>;
-  const model = buildModel(config, weights);
-  const speakersPath =
-    options.speakersFilePath ?? (model.config as { speakersFile?: string | null }).speakersFile;
-  const speakers = speakersPath && existsSync(speakersPath) ? readSpeakers(speakersPath) : [];
+  const speakerManager = loadModelSpeakers(
+    config,
+    modelFolders(modelPath, configPath),
+    options.speakersFilePath,
+  );
+  const model = buildModel(config, weights, speakerManager);
+  // speakers by name from the manager; a multi-speaker model without its speakers file speaks by id
+  const { numSpeakers } = model.config as { numSpeakers?: unknown };
+  const speakerCount = typeof numSpeakers === 'number' ? numSpeakers : 0;
+  const speakers = speakerManager?.speakerNames ?? Array.from({ length: speakerCount }, (_, i) => String(i));
+  const speakerConfig = speakerConfigOf(model.config);
   const language =
     options.language ?? (typeof config.phonemeLanguage === 'string' ? config.phonemeLanguage : 'en');
   const synthesisModel = {
-    inference: model.inference.bind(model),
+    inference: (x: Tensor, aux: SynthesisAux) =>
+      model.inference(x, {
+        ...aux,
+        ...inferenceSpeakerInputs(speakerManager, speakerConfig, aux.speakerId, x.device),
+      }),
     eval: () => model.eval(),
     speakers,
   };

@@ -16,7 +16,7 @@
  *
  * Errors are JSON `{ error, parameter? }`: 400 for a bad or missing parameter (named), 413 for text
  * longer than `maxTextLength` (or an oversized body), 503 with `Retry-After` when the queue is full,
- * 404/405 for unknown paths/methods, 500 otherwise. A client that disconnects cancels its work: a queued
+ * 504 when the job ran past the pool's `jobTimeoutMs`, 404/405 for unknown paths/methods, 500 otherwise. A client that disconnects cancels its work: a queued
  * job is dropped, a running one stops at the next sentence.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -25,7 +25,7 @@ import { encodeWav, encodeWavSamples, wavHeader } from '../audio/wav.ts';
 import { parseNormalization } from '../inference/normalize.ts';
 import { findSpeaker, SynthesisError } from '../inference/synthesizer.ts';
 import { PAGE_HTML } from './page.ts';
-import { type JobOptions, QueueFullError, type SynthesisPool } from './pool.ts';
+import { type JobOptions, JobTimeoutError, QueueFullError, type SynthesisPool } from './pool.ts';
 
 /** Options of {@link createTtsServer}. */
 export interface TtsServerOptions {
@@ -187,7 +187,7 @@ export function createTtsServer(options: TtsServerOptions): Server {
       throw new HttpError(413, `text: longer than the limit of ${maxTextLength} characters`, 'text');
     const o: JobOptions = {};
     const speakerName = mary ? 'VOICE' : 'speaker_id';
-    let speaker = params.get(speakerName) ?? params.get('speaker');
+    let speaker = params.get(speakerName) || params.get('speaker');
     if (mary && info.speakers.length === 0 && speaker === voiceName) speaker = undefined;
     if (speaker !== undefined && speaker !== '') {
       try {
@@ -304,9 +304,11 @@ export function createTtsServer(options: TtsServerOptions): Server {
       case '/index.html':
         allow(['GET', 'HEAD']);
         return sendText(res, 200, 'text/html; charset=utf-8', PAGE_HTML);
-      case '/health':
+      case '/health': {
         allow(['GET', 'HEAD']);
-        return sendJson(res, 200, { status: 'ok', ...pool.stats() });
+        const stats = pool.stats(); // status 'down' (no executor can take a job): 503
+        return sendJson(res, stats.status === 'down' ? 503 : 200, stats);
+      }
       case '/api/speakers':
         allow(['GET', 'HEAD']);
         return sendJson(res, 200, { ...info, maxTextLength });
@@ -353,6 +355,8 @@ export function createTtsServer(options: TtsServerOptions): Server {
           sendJson(res, err.status, { error: err.message, parameter: err.parameter }, err.headers);
         } else if (err instanceof QueueFullError) {
           sendJson(res, 503, { error: err.message }, { 'Retry-After': String(err.retryAfterSeconds) });
+        } else if (err instanceof JobTimeoutError) {
+          sendJson(res, 504, { error: err.message });
         } else if (err instanceof SynthesisError) {
           const parameter = PARAMETER_NAMES[err.parameter] ?? err.parameter;
           sendJson(res, 400, { error: err.message, parameter });

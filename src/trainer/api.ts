@@ -107,6 +107,8 @@ export interface TrainerSettings {
   dashboardLogger: 'tensorboard' | 'none';
   /** Save a checkpoint when Ctrl-C stops the run (default true). */
   saveOnInterrupt?: boolean;
+  /** Print the loss items (and running averages) of every eval step, not only the final averages. */
+  printEval?: boolean;
   /** Where the model and each batch's tensors live (default 'cpu'). */
   device?: string;
 }

@@ -1,7 +1,7 @@
 // Mel scale, librosa mel filterbank and the STFT magnitude, against the Coqui/librosa parity fixtures
 // (audio/ section of the shared parity README) and against analytic properties.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { fftFrequencies, hzToMel, melFilterbank, melFrequencies, melToHz } from '../../src/audio/mel.ts';
@@ -12,6 +12,21 @@ import { loadTensors } from '../../src/torch/io.ts';
 
 const dir = join(process.env.RIBBIT_PARITY_DIR ?? 'tests/fixtures/parity', 'audio');
 const skip = !existsSync(join(dir, 'stft.safetensors')) && 'audio parity fixtures not found';
+
+/** The STFT and mel settings of a fixture variant (its `base_audio_config`; fmax null means sr / 2). */
+function fixtureAudio(variant: string) {
+  const c = JSON.parse(readFileSync(join(dir, `config_${variant}.json`), 'utf8')).base_audio_config;
+  return {
+    mel: {
+      sampleRate: c.sample_rate,
+      nFft: c.fft_size,
+      nMels: c.num_mels,
+      fmin: c.mel_fmin,
+      fmax: c.mel_fmax,
+    },
+    stft: { nFft: c.fft_size, hop: c.hop_length, win: c.win_length, center: true, padMode: c.stft_pad_mode },
+  } as const;
+}
 
 /** max |a - b| and that relative to max |b| (compared in float64); asserts equal shapes. */
 function diff(a: Tensor, b: Tensor): { abs: number; rel: number } {
@@ -68,7 +83,7 @@ test('mel filterbank equals librosa (Coqui mel_basis) within 1e-6 absolute', { s
   // in float64 and rounded to float32 at the same two points as librosa.
   for (const variant of ['glowtts', 'vits']) {
     const ref = loadTensors(join(dir, `features_${variant}.safetensors`)).tensors.get('mel_basis') as Tensor;
-    const fb = melFilterbank({ sampleRate: 22050, nFft: 1024, nMels: 80, fmin: 0, fmax: null });
+    const fb = melFilterbank(fixtureAudio(variant).mel);
     const { abs } = diff(fb, ref);
     assert.ok(abs <= 1e-6, `${variant} mel_basis: max abs ${abs}`);
   }
@@ -79,8 +94,10 @@ test('STFT magnitude and mel amplitude equal librosa (float32 and float64 paths)
   const wav = t.get('wav') as Tensor;
   const refMag = t.get('stft_magnitude') as Tensor;
   const refMel = t.get('mel_amplitude') as Tensor;
-  const basis = melFilterbank({ sampleRate: 22050, nFft: 1024, nMels: 80 });
-  const p = { nFft: 1024, hop: 256, win: 1024, center: true, padMode: 'reflect' } as const;
+  // stft.safetensors is config-independent: both variants share these STFT/mel settings.
+  const audio = fixtureAudio('glowtts');
+  const basis = melFilterbank(audio.mel);
+  const p = audio.stft;
   assert.equal(numFrames(wav.size(0), p), refMag.size(1));
   // Tolerances, relative to the tensor's max |value|: 1e-4 (the brief's target) on both paths. Observed:
   // float64 ~3e-8 (the fixture's float32 storage rounding), float32 ~1e-7 (float32 FFT round-off).

@@ -71,7 +71,8 @@ function int16Body(values: number[]): Uint8Array {
 test('parity fixture speech.wav reads to exactly the reference float samples', () => {
   const wav = readWav(join(parityDir, 'audio/speech.wav'));
   const ref = readSafetensorF32(join(parityDir, 'audio/stft.safetensors'), 'wav');
-  assert.equal(wav.sampleRate, 22050);
+  const audio = JSON.parse(readFileSync(join(parityDir, 'audio/config_glowtts.json'), 'utf8'));
+  assert.equal(wav.sampleRate, audio.base_audio_config.sample_rate);
   assert.equal(wav.channels, 1);
   assert.equal(wav.bitsPerSample, 16);
   assert.equal(wav.format, 'pcm');

@@ -208,6 +208,12 @@ describe('TTSDataset', { skip }, () => {
       idx.map((i) => ds.items[i].sample.text),
     );
     assert.deepEqual(batch.speakerNames, ['ljspeech', 'ljspeech', 'ljspeech']);
+    // what formatBatch needs to find a clip's d-vector
+    assert.deepEqual(
+      batch.audioUniqueNames,
+      idx.map((i) => ds.items[i].sample.audioUniqueName),
+    );
+    assert.match(String((batch.audioUniqueNames as string[])[0]), /^#wavs\//);
     assert.deepEqual(batch.languages, [null, null, null]);
     // Trimming is on by default: mels are shorter than the untrimmed audio.
     assert.ok(frames.every((f, b) => f <= Math.ceil(ds.items[idx[b]].audioLength / 256) + 1));

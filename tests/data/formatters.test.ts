@@ -8,6 +8,7 @@ import { after, describe, test } from 'node:test';
 import { writeWav } from '../../src/audio/wav.ts';
 import {
   commonVoice,
+  coqui,
   css10,
   type FormatProblem,
   getFormatter,
@@ -202,6 +203,39 @@ describe('formatters', () => {
     assert.equal(getFormatter('vctk_old'), vctk);
   });
 
+  test('coqui: header-named columns, root-relative audio, speaker_name (default coqui), ignored speakers', () => {
+    const root = tmp();
+    layout(root, {
+      'metadata.csv':
+        'audio_file|text|speaker_name\nwavs/a/1.wav|One.|en-us\nwavs/b/1.wav|Two.|en-us+f3\nwavs/c/1.wav|x\n' +
+        'wavs/c/2.wav|Three.|p225\n',
+      'plain.csv': 'text|audio_file\nFour.|w/4.wav\n',
+    });
+    const r = coqui(root, 'metadata.csv', ['p225']);
+    assert.deepEqual(texts(r), ['One.', 'Two.']);
+    assert.deepEqual(
+      r.samples.map((s) => [s.audioFile, s.speakerName]),
+      [
+        [join(root, 'wavs/a/1.wav'), 'en-us'],
+        [join(root, 'wavs/b/1.wav'), 'en-us+f3'],
+      ],
+    );
+    assert.deepEqual(
+      r.problems.map((p) => [p.line, p.message]),
+      [[4, 'expected 3 columns, got 2']],
+    );
+    const plain = coqui(root, 'plain.csv');
+    assert.deepEqual(
+      plain.samples.map((s) => [s.text, s.audioFile, s.speakerName]),
+      [['Four.', join(root, 'w/4.wav'), 'coqui']],
+    );
+    layout(root, { 'ljspeech.csv': 'LJ001|Hello|Hello\n' });
+    assert.match(
+      coqui(root, 'ljspeech.csv').problems[0].message,
+      /expected a header with audio_file and text/,
+    );
+  });
+
   test('getFormatter: unknown names list the known ones; registerFormatter adds one', () => {
     assert.throws(() => getFormatter('nope'), /unknown dataset formatter 'nope' \(known: .*ljspeech.*vctk/);
     registerFormatter('mine', () => ({ samples: [], problems: [] }));
@@ -284,6 +318,20 @@ describe('loadTtsSamples', () => {
       assert.ok(s.audioFile.startsWith(join(root, 'wavs')), s.audioFile);
       assert.equal(s.language, 'en');
     }
+  });
+
+  test("every sample gets Coqui's audio_unique_name: <datasetName>#<root-relative path without extension>", () => {
+    const root = corpus();
+    const named = loadTtsSamples([{ formatter: 'ljspeech', path: root, datasetName: 'demo' }], {
+      skipMissing: true,
+      evalSplit: false,
+    });
+    assert.equal(named.train[0].audioUniqueName, 'demo#wavs/U0');
+    const unnamed = loadTtsSamples([{ formatter: 'ljspeech', path: root }], {
+      skipMissing: true,
+      evalSplit: false,
+    });
+    assert.equal(unnamed.train[1].audioUniqueName, '#wavs/U1');
   });
 
   test('a user formatter may return root-relative audio paths', () => {

@@ -14,8 +14,12 @@ import {
 import { espeakAvailable } from './espeakAvailable.ts';
 import { oovReport, sentences, vocabGraphemes, vocabIpa } from './fixtures.ts';
 
-test('fixture has 40 sentences', () => {
-  assert.equal(sentences.length, 40);
+test('fixture sentences are numbered 0..n-1 (any size the generator wrote)', () => {
+  assert.ok(sentences.length > 0);
+  assert.deepEqual(
+    sentences.map((s) => s.index),
+    sentences.map((_, i) => i),
+  );
 });
 
 test('vocabularies equal Coqui defaults', () => {

@@ -72,7 +72,10 @@ export const GlowTTSConfig = registerConfig(
       kernelSizeDec: f.int(5, { min: 1, help: 'WaveNet kernel size in the coupling layers' }),
       dilationRate: f.int(1, { min: 1, help: 'WaveNet dilation growth per layer' }),
       numBlockLayers: f.int(4, { min: 1, help: 'WaveNet layers per coupling block' }),
-      numSpeakers: f.int(0, { min: 0, help: 'speakers of the speaker-embedding table' }),
+      numSpeakers: f.int(0, {
+        min: 0,
+        help: 'speakers of the speaker-embedding table (0: counted from speakersFile or the datasets)',
+      }),
       cInChannels: f.int(0, { min: 0, help: 'conditioning channels (set from the speaker fields)' }),
       numSplits: f.int(4, { min: 1, help: 'channel groups of InvConvNear' }),
       numSqueeze: f.int(2, { min: 1, help: 'frames folded into channels by squeeze' }),
@@ -85,7 +88,10 @@ export const GlowTTSConfig = registerConfig(
       styleWavForTest: f.string(null, { nullable: true, help: 'unused by Glow-TTS (Coqui field)' }),
       lengthScale: f.number(1.0, { min: 0, help: 'duration multiplier at inference (> 1: slower speech)' }),
       useSpeakerEmbedding: f.bool(false, { help: 'learn a speaker-embedding table (numSpeakers)' }),
-      speakersFile: f.string(null, { nullable: true, help: 'speaker names file for multi-speaker training' }),
+      speakersFile: f.string(null, {
+        nullable: true,
+        help: "Coqui speakers.json (name -> id); training writes the run's own and records it here",
+      }),
       useDVectorFile: f.bool(false, { help: 'condition on external d-vectors' }),
       dVectorFile: f.union([f.string(), f.bool()], false, {
         nullable: true,
@@ -131,9 +137,6 @@ export const GlowTTSConfig = registerConfig(
       check(cfg, report) {
         if (cfg.outChannels !== cfg.audio.numMels) {
           report('outChannels', `expected audio.numMels (${cfg.audio.numMels}), got ${cfg.outChannels}`);
-        }
-        if (cfg.useSpeakerEmbedding && cfg.numSpeakers < 1) {
-          report('numSpeakers', 'expected at least 1 with useSpeakerEmbedding');
         }
         if ((cfg.outChannels * cfg.numSqueeze) % cfg.numSplits !== 0) {
           report(

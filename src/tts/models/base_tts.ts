@@ -12,7 +12,14 @@ import { BaseTrainerModel, type OutputKind } from '../../models/base_model.ts';
 import { TTSTokenizer } from '../../text/tokenizer.js';
 import type { Tensor } from '../../torch/index.js';
 import * as torch from '../../torch/index.js';
-import type { Batch, BatchSource, LogAssets } from '../../trainer/api.js';
+import type { Batch, BatchSource, LogAssets, TrainerContext } from '../../trainer/api.js';
+import {
+  batchSpeakerInputs,
+  inferenceSpeakerInputs,
+  SpeakerManager,
+  saveRunSpeakers,
+  speakerConfigOf,
+} from '../utils/speakers.ts';
 
 /** A batch in the names TTS models use (what `formatBatch` returns). */
 export interface TTSBatch extends Batch {
@@ -40,6 +47,8 @@ export interface InferenceAux {
   noiseScale?: number;
   /** Speaker index of a multi-speaker model. */
   speakerId?: number | null;
+  /** Speaker embeddings `[B, D]` of a d-vector model. */
+  dVectors?: Tensor | null;
 }
 
 /** A 2-D tensor `[H, W]` as a dashboard figure. */
@@ -53,6 +62,8 @@ export interface TTSModelParts {
   audioProcessor?: AudioProcessor;
   /** Where data-loader messages go (default: stdout). */
   log?: (line: string) => void;
+  /** The speakers (default: from the config's speaker files, else from the datasets' samples). */
+  speakerManager?: SpeakerManager | null;
 }
 
 /**
@@ -111,6 +122,8 @@ export abstract class BaseTTS<
   readonly tokenizer: TTSTokenizer;
   /** Waveform <-> features with the config's audio settings. */
   readonly ap: AudioProcessor;
+  /** Speaker names -> ids (and d-vectors) of a multi-speaker model; null for a single-speaker one. */
+  readonly speakerManager: SpeakerManager | null;
   readonly #log: (line: string) => void;
   #samples: LoadedSamples | null = null;
 
@@ -120,6 +133,25 @@ export abstract class BaseTTS<
     this.tokenizer = resolved.tokenizer;
     this.ap = parts.audioProcessor ?? new AudioProcessor(config.audio);
     this.#log = parts.log ?? ((line) => console.log(line));
+    this.speakerManager =
+      parts.speakerManager !== undefined
+        ? parts.speakerManager
+        : SpeakerManager.initFromConfig(speakerConfigOf(this.config), () => {
+            const { train, eval: evalSamples } = this.loadSamples();
+            return [...train, ...evalSamples];
+          });
+  }
+
+  /**
+   * Trainer callback (before config.json is written): writes `speakers.json` into the run folder and records
+   * it as `speakersFile` in the run's config (Coqui's `on_init_start`).
+   */
+  onInitStart(ctx: Pick<TrainerContext, 'runPath'> & Partial<Pick<TrainerContext, 'config' | 'line'>>): void {
+    if (!this.speakerManager?.numSpeakers) return;
+    const path = saveRunSpeakers(this.speakerManager, ctx.runPath, [this.config, ctx.config ?? this.config]);
+    const text = ` > ${this.speakerManager.numSpeakers} speakers saved to ${path}`;
+    if (ctx.line) ctx.line(text);
+    else this.#log(text);
   }
 
   /**
@@ -137,14 +169,21 @@ export abstract class BaseTTS<
       if (t === null) throw new Error(`batch lacks ${keys.join(' / ')}`);
       return t;
     };
+    const textInput = required('textInput', 'tokenIds');
+    // speaker ids / d-vectors from the loader's speaker names / clips, unless the batch has them already
+    const given = { speakerIds: pick('speakerIds'), dVectors: pick('dVectors') };
+    const speakers =
+      given.speakerIds || given.dVectors
+        ? given
+        : batchSpeakerInputs(this.speakerManager, speakerConfigOf(this.config), b, textInput.device);
     return {
       ...batch,
-      textInput: required('textInput', 'tokenIds'),
+      textInput,
       textLengths: required('textLengths', 'tokenIdsLengths'),
       melInput: required('melInput', 'mel'),
       melLengths: required('melLengths'),
-      speakerIds: pick('speakerIds'),
-      dVectors: pick('dVectors'),
+      speakerIds: speakers.speakerIds,
+      dVectors: speakers.dVectors,
     } as TTSBatch as B;
   }
 
@@ -158,7 +197,8 @@ export abstract class BaseTTS<
   /** Waveform `[T]` in [-1, 1] of a mel `[T_de, C]` (Griffin-Lim with the config's audio settings). */
   melToWav(mel: Tensor): Float32Array {
     return torch.noGrad(() =>
-      torch.tidy(() => this.ap.invMelspectrogram(mel.transpose(0, 1)).toFloat32Array()),
+      // The audio processor's filterbank lives on the CPU; so does Griffin-Lim.
+      torch.tidy(() => this.ap.invMelspectrogram(mel.to('cpu').transpose(0, 1)).toFloat32Array()),
     );
   }
 
@@ -174,7 +214,10 @@ export abstract class BaseTTS<
       if (ids.length === 0) continue;
       torch.noGrad(() =>
         torch.tidy(() => {
-          const mel = this.inference(torch.tensor([ids], { dtype: 'int64' })).modelOutputs.select(0, 0);
+          const speaker = this.speakerManager?.numSpeakers ? 0 : null; // Coqui picks one; the first is stable
+          const aux = inferenceSpeakerInputs(this.speakerManager, speakerConfigOf(this.config), speaker);
+          const x = torch.tensor([ids], { dtype: 'int64', device: this.parameters()[0]?.device ?? 'cpu' });
+          const mel = this.inference(x, aux).modelOutputs.select(0, 0);
           figures[`${i}-prediction`] = figureOf(mel.transpose(0, 1));
           audios[`${i}-audio`] = this.melToWav(mel);
         }),

@@ -21,8 +21,10 @@ import { ActNorm } from '../layers/generic/normalization.js';
 import { Decoder } from '../layers/glow_tts/decoder.js';
 import { Encoder, type EncoderOutput } from '../layers/glow_tts/encoder.js';
 import { GlowTTSLoss, type GlowTTSLossDict } from '../layers/losses.js';
-import { generatePath, maximumPath, sequenceMask } from '../utils/helpers.js';
-import { BaseTTS, figureOf, type TTSBatch, type TTSModelParts } from './base_tts.js';
+import { attentionMask, expandPrior, monotonicAlignment, paddingMask } from '../utils/alignment.js';
+import { generatePath } from '../utils/helpers.js';
+import { createTTSLogs, logTTSOutputs, type TTSLogs } from '../utils/logging.js';
+import { BaseTTS, type TTSBatch, type TTSModelParts } from './base_tts.js';
 
 /** Speaker conditioning inputs. */
 export interface GlowTTSAuxInput {
@@ -103,10 +105,23 @@ export class GlowTTS extends BaseTTS<GlowTTSConfig, TTSBatch, GlowTTSForwardOutp
     super(runConfig, parts);
     const config = this.config;
     const numChars = config.numChars as number; // set by BaseTTS from the tokenizer when null
-    // multi-speaker: embedding table or external d-vectors set the conditioning width
+    // multi-speaker: embedding table or external d-vectors set the conditioning width (Coqui's init_multispeaker)
     let speakerDim = 0;
-    if (config.useSpeakerEmbedding || config.useDVectorFile) speakerDim = Number(config.dVectorDim) || 512;
+    const dVectorDim = this.speakerManager?.embeddingDim ?? 0;
+    if (config.useDVectorFile) {
+      speakerDim = Number(config.dVectorDim) || dVectorDim || 512;
+      if (dVectorDim && dVectorDim !== speakerDim)
+        throw new Error(
+          `dVectorDim is ${speakerDim} but the d-vector file's vectors have ${dVectorDim} values`,
+        );
+      config.dVectorDim = speakerDim;
+    }
     if (config.useSpeakerEmbedding && !config.useDVectorFile) {
+      config.numSpeakers = this.speakerManager?.numSpeakers || config.numSpeakers;
+      if (config.numSpeakers < 1)
+        throw new Error(
+          'useSpeakerEmbedding needs speakers: give numSpeakers, a speakersFile, or datasets whose samples name them',
+        );
       speakerDim = config.hiddenChannelsEnc;
       this.embG = this.registerModule('emb_g', new Embedding(config.numSpeakers, config.hiddenChannelsEnc));
       torch.noGrad(() => this.embG?.weight.uniform_(-0.1, 0.1));
@@ -165,6 +180,10 @@ export class GlowTTS extends BaseTTS<GlowTTSConfig, TTSBatch, GlowTTSForwardOutp
       );
     }
     if (dVectors !== null) return torch.tidy(() => normalize(dVectors));
+    if (this.cInChannels > 0) {
+      const what = this.embG ? 'speaker ids (speakerNames in a batch, speakerId at inference)' : 'd-vectors';
+      throw new Error(`this Glow-TTS is multi-speaker and needs ${what}, but none were given`);
+    }
     return null;
   }
 
@@ -193,18 +212,13 @@ export class GlowTTS extends BaseTTS<GlowTTSConfig, TTSBatch, GlowTTSForwardOutp
       const yMaxLength = Math.floor(y.size(1) / sq) * sq;
       const yT = y.transpose(1, 2).slice(2, 0, yMaxLength); // [B, C, T_de]
       const yLens = yLengths.div(sq, 'floor').mul(sq);
-      const yMask = sequenceMask(yLens, yMaxLength).unsqueeze(1).to(xMask.dtype); // [B, 1, T_de]
-      const attnMask = xMask.unsqueeze(-1).mul(yMask.unsqueeze(2)); // [B, 1, T_en, T_de]
+      const yMask = paddingMask(yLens, yMaxLength, xMask.dtype); // [B, 1, T_de]
+      const attnMask = attentionMask(xMask, yMask); // [B, 1, T_en, T_de]
       // 3. flow decoder: z = f(y), log|det df/dy|
       const { z, logdet } = this.decoder.forward(yT, yMask, g, false, hooks.onFlow);
       // 4. monotonic alignment search on log N(z_j; mu_i, sigma_i)
-      const attn = torch.noGrad(() => {
-        const logp = gaussianLogLikelihood(z, oMean, oLogScale);
-        const mask = attnMask.squeeze(1);
-        const path = maximumPath(logp, mask);
-        hooks.onMas?.(logp, mask, path);
-        return path.unsqueeze(1);
-      });
+      const { path: attn, logp } = monotonicAlignment(z, oMean, oLogScale, attnMask);
+      hooks.onMas?.(logp, attnMask.squeeze(1), attn.squeeze(1));
       // 5. expand the prior along the alignment; duration targets
       const { yMean, yLogScale, oAttnDur } = expandPrior(attn, oMean, oLogScale, xMask);
       return {
@@ -247,8 +261,8 @@ export class GlowTTS extends BaseTTS<GlowTTSConfig, TTSBatch, GlowTTSForwardOutp
         // hold z = 0. The returned yLengths are the frames the alignment actually covers.
         const maskLengths = wCeil.sum([1, 2]).clampMin(1).long();
         const yLengths = wCeil.mul(xMask).sum([1, 2]).clampMin(1).long();
-        const yMask = sequenceMask(maskLengths).unsqueeze(1).to(xMask.dtype);
-        const attnMask = xMask.unsqueeze(-1).mul(yMask.unsqueeze(2));
+        const yMask = paddingMask(maskLengths, undefined, xMask.dtype);
+        const attnMask = attentionMask(xMask, yMask);
         const attn = generatePath(wCeil.squeeze(1), attnMask.squeeze(1)).unsqueeze(1);
         const { yMean, yLogScale, oAttnDur } = expandPrior(attn, oMean, oLogScale, xMask);
         const zPrior =
@@ -335,91 +349,15 @@ export class GlowTTS extends BaseTTS<GlowTTSConfig, TTSBatch, GlowTTSForwardOutp
   }
 
   override trainLog(batch: TTSBatch, outputs: GlowTTSForwardOutput, logger: ModelLogger, step: number): void {
-    this.logFigures('train', batch, outputs, logger, step);
+    logTTSOutputs(logger, 'train', step, this.createLogs(batch, outputs));
   }
 
   override evalLog(batch: TTSBatch, outputs: GlowTTSForwardOutput, logger: ModelLogger, step: number): void {
-    this.logFigures('eval', batch, outputs, logger, step);
+    logTTSOutputs(logger, 'eval', step, this.createLogs(batch, outputs));
   }
 
-  /**
-   * Logs of the first batch item: figures of the mel predicted by inference, the ground-truth mel (both
-   * `[C, T]`, channels as rows) and the MAS alignment (`[T_en, T_de]`, tokens as rows), and the predicted mel
-   * through Griffin-Lim.
-   */
-  createLogs(
-    batch: Batch,
-    outputs: { alignments?: Tensor },
-  ): { figures: Record<string, { data: Float32Array; height: number; width: number }>; audio: Float32Array } {
-    const b = this.formatBatch(batch);
-    return torch.tidy(() => {
-      const wasTraining = this.training;
-      this.eval();
-      const pred = this.inference(b.textInput.slice(0, 0, 1), {
-        xLengths: b.textLengths.slice(0, 0, 1),
-        speakerIds: b.speakerIds?.slice(0, 0, 1) ?? null,
-        dVectors: b.dVectors?.slice(0, 0, 1) ?? null,
-      });
-      if (wasTraining) this.train();
-      const melLen = b.melLengths.select(0, 0).item();
-      const figure = figureOf;
-      const figures: Record<string, { data: Float32Array; height: number; width: number }> = {
-        prediction: figure(pred.modelOutputs.select(0, 0).transpose(0, 1)),
-        ground_truth: figure(b.melInput.select(0, 0).slice(0, 0, melLen).transpose(0, 1)),
-      };
-      const alignments = outputs.alignments;
-      if (alignments) figures.alignment = figure(alignments.select(0, 0).transpose(0, 1));
-      return { figures, audio: this.melToWav(pred.modelOutputs.select(0, 0)) };
-    });
+  /** Figures (prediction, ground truth, MAS alignment) and Griffin-Lim audio of the batch's first item. */
+  createLogs(batch: Batch, outputs: { alignments?: Tensor }): TTSLogs {
+    return createTTSLogs(this, this.formatBatch(batch), outputs.alignments);
   }
-
-  private logFigures(
-    prefix: string,
-    batch: Batch,
-    outputs: { alignments?: Tensor },
-    logger: ModelLogger,
-    step: number,
-  ): void {
-    const { figures, audio } = this.createLogs(batch, outputs);
-    for (const [name, fig] of Object.entries(figures)) logger.figure(`${prefix}/${name}`, fig, step);
-    logger.audio(`${prefix}/audio`, audio, this.ap.sampleRate, step);
-  }
-}
-
-/**
- * log N(z_j; mu_i, exp(logs_i)) summed over channels, for every token i and frame j.
- * z: `[B, C, T_de]`, mean/logScale: `[B, C, T_en]` -> `[B, T_en, T_de]`.
- */
-export function gaussianLogLikelihood(z: Tensor, mean: Tensor, logScale: Tensor): Tensor {
-  return torch.tidy(() => {
-    const scale = logScale.mul(-2).exp(); // 1 / sigma^2
-    const logp1 = logScale
-      .rsub(-0.5 * Math.log(2 * Math.PI))
-      .sum([1])
-      .unsqueeze(-1); // [B, T_en, 1]
-    const logp2 = scale.transpose(1, 2).matmul(z.square().mul(-0.5)); // [B, T_en, T_de]
-    const logp3 = mean.mul(scale).transpose(1, 2).matmul(z); // [B, T_en, T_de]
-    const logp4 = mean.square().mul(-0.5).mul(scale).sum([1]).unsqueeze(-1); // [B, T_en, 1]
-    return logp1.add(logp2).add(logp3).add(logp4);
-  });
-}
-
-/**
- * Expands per-token prior statistics to frames along an alignment and derives the duration target.
- * attn: `[B, 1, T_en, T_de]`; oMean/oLogScale: `[B, C, T_en]`; xMask: `[B, 1, T_en]`
- * -> yMean/yLogScale `[B, C, T_de]`, oAttnDur = log(1 + frames per token) * xMask `[B, 1, T_en]`.
- */
-export function expandPrior(
-  attn: Tensor,
-  oMean: Tensor,
-  oLogScale: Tensor,
-  xMask: Tensor,
-): { yMean: Tensor; yLogScale: Tensor; oAttnDur: Tensor } {
-  return torch.tidy(() => {
-    const a = attn.squeeze(1).transpose(1, 2); // [B, T_de, T_en]
-    const yMean = a.matmul(oMean.transpose(1, 2)).transpose(1, 2);
-    const yLogScale = a.matmul(oLogScale.transpose(1, 2)).transpose(1, 2);
-    const oAttnDur = attn.sum(-1).add(1).log().mul(xMask);
-    return { yMean, yLogScale, oAttnDur };
-  });
 }

@@ -9,13 +9,13 @@ import type { Tensor } from '../../torch/index.js';
 import * as torch from '../../torch/index.js';
 
 /**
- * A `[B, T]` bool mask, true where `t < lengths[b]` (Coqui's `sequence_mask`).
+ * A `[B, T]` bool mask, true where `t < lengths[b]` (Coqui's `sequence_mask`), on the device of `lengths`.
  * lengths: `[B]` (int64 or float); maxLength defaults to `max(lengths)`.
  */
 export function sequenceMask(lengths: Tensor, maxLength?: number): Tensor {
   return torch.tidy(() => {
     const t = maxLength ?? Math.ceil(lengths.max().item());
-    const range = torch.arange(0, t, 1, { dtype: lengths.dtype === 'int64' ? 'int64' : lengths.dtype });
+    const range = torch.arange(0, t, 1, { dtype: lengths.dtype, device: lengths.device });
     return range.unsqueeze(0).lt(lengths.unsqueeze(1));
   });
 }

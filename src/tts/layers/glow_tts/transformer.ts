@@ -111,7 +111,7 @@ export class RelativePositionMultiHeadAttention extends Module {
     }
     if (this.proximalBias) {
       if (tS !== tT) throw new Error('proximal bias is only available for self-attention');
-      scores = scores.add(attentionProximityBias(tS).to(scores.device));
+      scores = scores.add(attentionProximityBias(tS, scores.device));
     }
     if (mask !== null) {
       scores = scores.maskedFill(mask.eq(0), -1e4);
@@ -167,10 +167,10 @@ export function absoluteToRelativePosition(x: Tensor): Tensor {
   return flat.view(batch, heads, length, 2 * length).slice(3, 1);
 }
 
-/** -log(1 + |i - j|) as `[1, 1, T, T]`: discourages attending far away. */
-export function attentionProximityBias(length: number): Tensor {
+/** -log(1 + |i - j|) as `[1, 1, T, T]` float32 on `device`: discourages attending far away. */
+export function attentionProximityBias(length: number, device = 'cpu'): Tensor {
   return torch.tidy(() => {
-    const r = torch.arange(0, length);
+    const r = torch.arange(0, length, 1, { dtype: 'float32', device });
     return r.unsqueeze(0).sub(r.unsqueeze(1)).abs().log1p().neg().unsqueeze(0).unsqueeze(0);
   });
 }

@@ -254,7 +254,9 @@ export const BaseTTSConfig = BaseTrainingConfig.extend(
     skipBadSamples: f.bool(false, {
       help: 'train without samples whose metadata line is bad or whose audio is missing (each is reported) instead of stopping',
     }),
-    testSentences: f.array(f.string(), [], { help: 'sentences synthesised at test time' }),
+    testSentences: f.array(f.union([f.string(), f.array(f.string(null, { nullable: true }))]), [], {
+      help: 'sentences synthesised at test time: a text, or Coqui\'s [text, speaker, style wav, language]',
+    }),
     evalSplitMaxSize: f.int(null, { nullable: true, min: 0, help: 'cap on the eval split size' }),
     evalSplitSize: f.number(0.01, { min: 0, help: 'eval split: a fraction (< 1) or a sample count' }),
     useSpeakerWeightedSampler: f.bool(false, { help: 'balance batches by speaker' }),

@@ -1,7 +1,8 @@
 /**
  * The TTS dataset: token ids (phonemes cached on disk by the tokenizer's phonemizer), mel spectrograms computed
  * on the tensor engine from the wavs (and kept in memory after the first epoch when `cacheMels`), length
- * filters, length-sorted bucketing and padding collate into `[B, T, C]` batches.
+ * filters, length-sorted bucketing and padding collate into `[B, T, C]` batches. With `output: 'waveform'`
+ * (end-to-end models such as VITS, Coqui's `VitsDataset`) it yields the padded waveforms instead of mels.
  */
 import { open, readFile } from 'node:fs/promises';
 import { resample, resampledLength } from '../audio/resample.js';
@@ -40,8 +41,14 @@ export interface TTSDatasetOptions {
   /** In audio samples (at the extractor's sample rate, before silence trimming, as in the WAV header). */
   minAudioLen?: number;
   maxAudioLen?: number;
-  /** Keep computed mels in memory after the first time (default true). */
+  /** Keep computed mels (or waveforms) in memory after the first time (default true). */
   cacheMels?: boolean;
+  /**
+   * 'mel' (default): `mel [B, T, C]`, `melLengths`. 'waveform': `waveform [B, 1, T_wav]` right-padded with the
+   * tokenizer's pad id *value* (Coqui's `VitsDataset.collate_fn` quirk), `waveformLengths [B]` int64 and
+   * `waveformRelLengths [B]` float32 (samples / the batch's most).
+   */
+  output?: 'mel' | 'waveform';
   /** Shuffle (training) or keep the sorted order (eval). */
   shuffle?: boolean;
   /** Drop the last incomplete batch. */
@@ -197,10 +204,8 @@ export class TTSDataset implements BatchSource {
     return (o.shuffle ?? true) ? rng.shuffle(batches) : batches;
   }
 
-  /** The mel of item `i` as [frames * C] row-major ([frames, C]). */
-  async mel(i: number): Promise<{ data: Float32Array; frames: number; channels: number }> {
-    const cached = this.#mels.get(i);
-    if (cached) return { data: cached, frames: cached.length / this.numMels, channels: this.numMels };
+  /** The waveform of item `i` at the extractor's rate, prepared as `prepareWav` says (resampled when needed). */
+  async wav(i: number): Promise<Float32Array> {
     const item = this.items[i];
     const bytes = await readFile(item.sample.audioFile);
     const wav = readWav(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), {
@@ -217,11 +222,18 @@ export class TTSDataset implements BatchSource {
       }
       samples = resample(samples, wav.sampleRate, sr);
     }
+    const prepare = this.options.audio.prepareWav;
+    if (!prepare) return samples;
+    return torch.tidy(() => prepare(torch.tensor(samples)).toFloat32Array());
+  }
+
+  /** The mel of item `i` as [frames * C] row-major ([frames, C]). */
+  async mel(i: number): Promise<{ data: Float32Array; frames: number; channels: number }> {
+    const cached = this.#mels.get(i);
+    if (cached) return { data: cached, frames: cached.length / this.numMels, channels: this.numMels };
+    const samples = await this.wav(i);
     const data = torch.tidy(() => {
-      const audio = this.options.audio;
-      let wavTensor = torch.tensor(samples);
-      if (audio.prepareWav) wavTensor = audio.prepareWav(wavTensor);
-      const mel = audio.melspectrogram(wavTensor); // [C, frames]
+      const mel = this.options.audio.melspectrogram(torch.tensor(samples)); // [C, frames]
       this.numMels = mel.shape[0];
       return mel.transpose(0, 1).contiguous().toFloat32Array();
     });
@@ -229,37 +241,78 @@ export class TTSDataset implements BatchSource {
     return { data, frames: data.length / this.numMels, channels: this.numMels };
   }
 
-  /** Pads a list of items into one batch. */
-  async collate(indices: number[]): Promise<Batch> {
-    const items = indices.map((i) => this.items[i]);
-    const mels = await Promise.all(indices.map((i) => this.mel(i)));
+  /** The waveform of item `i` (cached like the mels). */
+  async #cachedWav(i: number): Promise<Float32Array> {
+    const cached = this.#mels.get(i);
+    if (cached) return cached;
+    const data = await this.wav(i);
+    if (this.options.cacheMels ?? true) this.#mels.set(i, data);
+    return data;
+  }
+
+  /** The audio fields of a batch in waveform mode (see `output`). */
+  async #collateWaveforms(indices: number[]): Promise<Batch> {
+    const wavs = await Promise.all(indices.map((i) => this.#cachedWav(i)));
+    const B = wavs.length;
+    const maxLen = Math.max(...wavs.map((w) => w.length));
+    const data = new Float32Array(B * maxLen).fill(this.options.tokenizer.padId);
+    const lens = new BigInt64Array(B);
+    const rel = new Float32Array(B);
+    wavs.forEach((w, b) => {
+      data.set(w, b * maxLen);
+      lens[b] = BigInt(w.length);
+      rel[b] = w.length / maxLen;
+    });
+    return {
+      waveform: torch.tensor(data, { shape: [B, 1, maxLen] }),
+      waveformLengths: torch.tensor(lens),
+      waveformRelLengths: torch.tensor(rel),
+    };
+  }
+
+  /** Token ids padded with the pad id `[B, T_en]`, their lengths, and the items' metadata. */
+  #textFields(items: Item[]): Batch {
     const B = items.length;
     const maxText = Math.max(...items.map((it) => it.tokenIds.length));
-    const maxFrames = Math.max(...mels.map((m) => m.frames));
-    const C = mels[0].channels;
-    const pad = this.options.tokenizer.padId;
-    const ids = new BigInt64Array(B * maxText).fill(BigInt(pad));
+    const ids = new BigInt64Array(B * maxText).fill(BigInt(this.options.tokenizer.padId));
     const idLens = new BigInt64Array(B);
-    const mel = new Float32Array(B * maxFrames * C);
-    const melLens = new BigInt64Array(B);
     items.forEach((it, b) => {
       it.tokenIds.forEach((id, t) => {
         ids[b * maxText + t] = BigInt(id);
       });
       idLens[b] = BigInt(it.tokenIds.length);
-      mel.set(mels[b].data, b * maxFrames * C);
-      melLens[b] = BigInt(mels[b].frames);
     });
     return {
       tokenIds: torch.tensor(ids, { shape: [B, maxText] }),
       tokenIdsLengths: torch.tensor(idLens),
-      mel: torch.tensor(mel, { shape: [B, maxFrames, C] }),
-      melLengths: torch.tensor(melLens),
       rawTexts: items.map((it) => it.sample.text),
       speakerNames: items.map((it) => it.sample.speakerName),
       audioFiles: items.map((it) => it.sample.audioFile),
       audioUniqueNames: items.map((it) => it.sample.audioUniqueName),
       languages: items.map((it) => it.sample.language ?? null),
+    };
+  }
+
+  /** Pads a list of items into one batch. */
+  async collate(indices: number[]): Promise<Batch> {
+    const items = indices.map((i) => this.items[i]);
+    if (this.options.output === 'waveform') {
+      return { ...this.#textFields(items), ...(await this.#collateWaveforms(indices)) };
+    }
+    const mels = await Promise.all(indices.map((i) => this.mel(i)));
+    const B = items.length;
+    const maxFrames = Math.max(...mels.map((m) => m.frames));
+    const C = mels[0].channels;
+    const mel = new Float32Array(B * maxFrames * C);
+    const melLens = new BigInt64Array(B);
+    mels.forEach((m, b) => {
+      mel.set(m.data, b * maxFrames * C);
+      melLens[b] = BigInt(m.frames);
+    });
+    return {
+      ...this.#textFields(items),
+      mel: torch.tensor(mel, { shape: [B, maxFrames, C] }),
+      melLengths: torch.tensor(melLens),
     };
   }
 

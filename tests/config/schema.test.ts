@@ -91,7 +91,7 @@ test('types are inferred from the single declaration', () => {
   assertType<Equal<typeof c.audio.logFunc, 'np.log10' | 'np.log'>>();
   assertType<Equal<typeof c.datasets, BaseDatasetConfig[]>>();
   assertType<Equal<typeof c.characters, CharactersConfig | null>>();
-  assertType<Equal<typeof c.testSentences, string[]>>();
+  assertType<Equal<typeof c.testSentences, (string | (string | null)[])[]>>();
   assertType<Equal<typeof c.lr, number | number[]>>();
   assertType<Equal<typeof c.optimizerParams, Record<string, unknown> | Record<string, unknown>[] | null>>();
   assert.equal(c.audio.sampleRate, 16000);

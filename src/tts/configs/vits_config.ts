@@ -73,6 +73,12 @@ export const VitsArgs = defineConfig(
     periodsMultiPeriodDiscriminator: f.array(f.int(), [2, 3, 5, 7, 11], {
       help: 'periods of the multi-period discriminator',
     }),
+    scaleDiscriminatorChannels: f.array(f.int(), [16, 64, 256, 1024, 1024, 1024], {
+      help: "output channels of the scale discriminator's 6 convs (ribbit; Coqui hard-codes these)",
+    }),
+    periodDiscriminatorChannels: f.array(f.int(), [32, 128, 512, 1024, 1024], {
+      help: "output channels of each period discriminator's 5 convs (ribbit; Coqui hard-codes these)",
+    }),
     useSdp: f.bool(true, { help: 'stochastic duration predictor (false: the deterministic one)' }),
     noiseScale: f.number(1.0, { min: 0, help: 'std multiplier of the posterior sample in training' }),
     inferenceNoiseScale: f.number(0.667, { min: 0, help: 'std multiplier of the prior sample at inference' }),
@@ -125,6 +131,12 @@ export const VitsArgs = defineConfig(
     check(cfg, report) {
       if (cfg.useSpeakerEmbedding && cfg.useDVectorFile) {
         report('useDVectorFile', 'speaker embedding and d-vectors cannot be used together');
+      }
+      if (cfg.scaleDiscriminatorChannels.length !== 6) {
+        report('scaleDiscriminatorChannels', `expected 6 widths, got ${cfg.scaleDiscriminatorChannels.length}`);
+      }
+      if (cfg.periodDiscriminatorChannels.length !== 5) {
+        report('periodDiscriminatorChannels', `expected 5 widths, got ${cfg.periodDiscriminatorChannels.length}`);
       }
       const n = cfg.resblockKernelSizesDecoder.length;
       if (cfg.resblockDilationSizesDecoder.length !== n) {
@@ -287,8 +299,3 @@ export const VitsConfig = registerConfig(
 );
 /** The VITS run config. */
 export type VitsConfig = ConfigOf<typeof VitsConfig>;
-
-/** The text of a test sentence in either form. */
-export function testSentenceText(sentence: string | (string | null)[]): string {
-  return typeof sentence === 'string' ? sentence : (sentence[0] ?? '');
-}

@@ -51,6 +51,11 @@ export interface InferenceAux {
   dVectors?: Tensor | null;
 }
 
+/** The text of a test sentence: a plain text or Coqui's `[text, speaker, style wav, language]` list. */
+export function testSentenceText(sentence: string | readonly (string | null)[]): string {
+  return typeof sentence === 'string' ? sentence : (sentence[0] ?? '');
+}
+
 /** A 2-D tensor `[H, W]` as a dashboard figure. */
 export function figureOf(t: Tensor): { data: Float32Array; height: number; width: number } {
   return { data: t.contiguous().float().toFloat32Array(), height: t.size(0), width: t.size(1) };
@@ -64,6 +69,8 @@ export interface TTSModelParts {
   log?: (line: string) => void;
   /** The speakers (default: from the config's speaker files, else from the datasets' samples). */
   speakerManager?: SpeakerManager | null;
+  /** Build only what inference needs (VITS: no discriminator); the loader and `ribbit export` set it. */
+  inferenceOnly?: boolean;
 }
 
 /**
@@ -99,9 +106,13 @@ export function resolveTextConfig<C extends BaseTTSConfig>(
       isSorted: chars.isSorted ?? true,
     };
   }
-  const withChars = out as C & { numChars?: number | null };
+  const withChars = out as C & { numChars?: number | null; modelArgs?: { numChars?: number } };
   if ('numChars' in withChars && (withChars.numChars === null || withChars.numChars === undefined)) {
     withChars.numChars = tok.characters.numChars;
+  }
+  // a model with `modelArgs` (VITS) takes its vocabulary size from the tokenizer (Coqui's `_set_model_args`)
+  if (withChars.modelArgs && 'numChars' in withChars.modelArgs) {
+    withChars.modelArgs = { ...withChars.modelArgs, numChars: tok.characters.numChars };
   }
   return { config: out, tokenizer: tok };
 }
@@ -112,7 +123,7 @@ export function resolveTextConfig<C extends BaseTTSConfig>(
  */
 export abstract class BaseTTS<
   C extends BaseTTSConfig = BaseTTSConfig,
-  B extends TTSBatch = TTSBatch,
+  B extends Batch = TTSBatch,
   O = unknown,
   Cr = unknown,
 > extends BaseTrainerModel<C, B, O, Cr> {
@@ -184,7 +195,7 @@ export abstract class BaseTTS<
       melLengths: required('melLengths'),
       speakerIds: speakers.speakerIds,
       dVectors: speakers.dVectors,
-    } as TTSBatch as B;
+    } as TTSBatch as unknown as B;
   }
 
   /**
@@ -192,7 +203,7 @@ export abstract class BaseTTS<
    * `config.audio` says (`outputKind` 'mel') or a waveform `[B, 1, T]` in [-1, 1] ('waveform'). The
    * Synthesizer and `testRun` call it in eval mode.
    */
-  abstract inference(x: Tensor, aux?: InferenceAux): { modelOutputs: Tensor };
+  abstract inference(x: Tensor, aux?: InferenceAux): { modelOutputs: Tensor; alignments?: Tensor };
 
   /** Waveform `[T]` in [-1, 1] of a mel `[T_de, C]` (Griffin-Lim with the config's audio settings). */
   melToWav(mel: Tensor): Float32Array {
@@ -203,21 +214,32 @@ export abstract class BaseTTS<
   }
 
   /**
-   * Synthesises `config.testSentences` (the Trainer calls it after each epoch): per sentence a Griffin-Lim
-   * waveform and the predicted mel as a figure (`[C, T_de]`, channels as rows).
+   * Synthesises `config.testSentences` (the Trainer calls it after each epoch): per sentence the audio
+   * (Griffin-Lim of the predicted mel, or the waveform a 'waveform' model returns) and the predicted mel
+   * (`[C, T_de]`, channels as rows) or the alignment (`[T_en, T_de]`) as a figure. A sentence given as
+   * `[text, speaker, ...]` uses that speaker when the model knows it, else the first speaker.
    */
   override async testRun(_step: number): Promise<LogAssets> {
     const audios: Record<string, Float32Array> = {};
     const figures: NonNullable<LogAssets['figures']> = {};
-    for (const [i, text] of this.config.testSentences.entries()) {
-      const ids = await this.tokenizer.textToIds(text);
+    for (const [i, sentence] of this.config.testSentences.entries()) {
+      const ids = await this.tokenizer.textToIds(testSentenceText(sentence));
       if (ids.length === 0) continue;
       torch.noGrad(() =>
         torch.tidy(() => {
-          const speaker = this.speakerManager?.numSpeakers ? 0 : null; // Coqui picks one; the first is stable
+          const named = typeof sentence === 'string' ? null : (sentence[1] ?? null);
+          const known = named === null ? undefined : this.speakerManager?.ids.get(named);
+          // Coqui picks one at random; the first is stable
+          const speaker = this.speakerManager?.numSpeakers ? (known ?? 0) : null;
           const aux = inferenceSpeakerInputs(this.speakerManager, speakerConfigOf(this.config), speaker);
           const x = torch.tensor([ids], { dtype: 'int64', device: this.parameters()[0]?.device ?? 'cpu' });
-          const mel = this.inference(x, aux).modelOutputs.select(0, 0);
+          const out = this.inference(x, aux);
+          if (this.outputKind === 'waveform') {
+            audios[`${i}-audio`] = out.modelOutputs.reshape([-1]).float().toFloat32Array();
+            if (out.alignments) figures[`${i}-alignment`] = figureOf(out.alignments.select(0, 0));
+            return;
+          }
+          const mel = out.modelOutputs.select(0, 0);
           figures[`${i}-prediction`] = figureOf(mel.transpose(0, 1));
           audios[`${i}-audio`] = this.melToWav(mel);
         }),
@@ -241,7 +263,7 @@ export abstract class BaseTTS<
     return this.#samples;
   }
 
-  /** A length-sorted, prefetching batch source over the train or eval samples (token ids and mels). */
+  /** A length-sorted, prefetching batch source over the train or eval samples (token ids, mels or waveforms). */
   async getDataLoader(options: { isEval: boolean; batchSize: number; seed: number }): Promise<BatchSource> {
     const c = this.config;
     const samples = this.loadSamples();
@@ -259,6 +281,8 @@ export abstract class BaseTTS<
       dropLast: !options.isEval && c.dropLast,
       seed: options.seed,
       log: this.#log,
+      // end-to-end models train on the waveform (Coqui's VitsDataset); the others on mels
+      output: this.outputKind === 'waveform' ? 'waveform' : 'mel',
     });
     await dataset.prepare();
     return dataset;

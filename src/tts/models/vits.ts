@@ -11,158 +11,64 @@
  *       tokens --text encoder--> prior; duration predictor -> ceil(durations) -> alignment
  *       z_p ~ N(m_p, exp(logs_p) * noise) --flow^-1--> z --waveform decoder--> audio
  *
- * The waveform decoder (HiFiGAN generator) and the discriminator are injected parts (`VitsParts`): the model
- * runs everything up to the decoder input without them. State-dict names are Coqui's (`text_encoder`,
- * `posterior_encoder`, `flow`, `duration_predictor`, `waveform_decoder`, `disc`, `emb_g`, `emb_l`).
- * Random draws go through a `NoiseSource` so tests can replay Coqui's.
+ * Trained as a GAN with two optimizers (Coqui's order: 0 the discriminator, 1 everything else). The waveform
+ * decoder is the HiFiGAN generator of src/vocoder; the discriminator (VITS's scale discriminator + HiFiGAN
+ * period discriminators) is left out at inference. State-dict names are Coqui's (`text_encoder`,
+ * `posterior_encoder`, `flow`, `duration_predictor`, `waveform_decoder`, `disc`, `emb_g`, `emb_l`), so Coqui
+ * `.pth` checkpoints load. Random draws go through a `NoiseSource` so tests can replay Coqui's.
  */
 
 import type { OptimizerGroups } from '../../models/base_model.ts';
 import type { Tensor } from '../../torch/index.js';
 import * as torch from '../../torch/index.js';
-import { Embedding, Module } from '../../torch/nn/index.js';
+import { Embedding, type Module } from '../../torch/nn/index.js';
+import type { LoadStateDictReport, StateDictLike } from '../../torch/nn/module.js';
 import { xavierUniform_ } from '../../torch/nn/init.js';
-import type { StepResult } from '../../trainer/api.js';
-import type { VitsArgs, VitsConfig } from '../configs/vits_config.js';
+import type { Batch, LogOutputs, ModelLogger } from '../../trainer/api.js';
+import { HifiganGenerator } from '../../vocoder/models/hifigan_generator.js';
+import type { VitsConfig } from '../configs/vits_config.js';
 import { DurationPredictor } from '../layers/glow_tts/duration_predictor.js';
-import {
-  VitsDiscriminatorLoss,
-  type VitsDiscriminatorLossDict,
-  VitsGeneratorLoss,
-  type VitsGeneratorLossDict,
-} from '../layers/vits/losses.js';
+import { VitsDiscriminator } from '../layers/vits/discriminator.js';
+import { VitsDiscriminatorLoss, VitsGeneratorLoss } from '../layers/vits/losses.js';
 import { PosteriorEncoder, ResidualCouplingBlocks, TextEncoder } from '../layers/vits/networks.js';
-import { wavToMel } from '../layers/vits/spectrogram.js';
+import { batchSpectrograms, type VitsStftParams, type VitsMelParams, wavToMel } from '../layers/vits/spectrogram.js';
 import { StochasticDurationPredictor } from '../layers/vits/stochastic_duration_predictor.js';
+import type {
+  VitsAuxInput,
+  VitsBatch,
+  VitsCriterion,
+  VitsDiscriminatorModule,
+  VitsForwardOutput,
+  VitsInferenceAux,
+  VitsInferenceOutput,
+  VitsParts,
+  VitsStepResult,
+  VitsWaveformDecoder,
+} from '../layers/vits/types.js';
 import { expandPrior, gaussianLogLikelihood } from '../utils/alignment.ts';
 import { generatePath, maximumPath, sequenceMask } from '../utils/helpers.js';
 import { type NoiseSource, torchNoise } from '../utils/noise.js';
 import { randSegments, segment } from '../utils/segments.js';
-import type { InferenceAux } from './base_tts.js';
+import { batchSpeakerInputs, speakerConfigOf } from '../utils/speakers.ts';
+import { BaseTTS, figureOf } from './base_tts.js';
+
+export type * from '../layers/vits/types.js';
 
 /** Channels of the stochastic / deterministic duration predictors (fixed in Coqui). */
 const SDP_CHANNELS = 192;
 const DP_CHANNELS = 256;
 
-/** The waveform decoder: z `[B, hidden, T]` and speaker `[B, C_g, 1]` -> waveform `[B, 1, T * hop]`. */
-export interface VitsWaveformDecoder extends Module {
-  forward(z: Tensor, g?: Tensor | null): Tensor;
-}
-
-/** Scores `[B, N]` per sub-discriminator and features per sub-discriminator and layer, for both inputs. */
-export interface VitsDiscriminatorOutput {
-  fakeScores: Tensor[];
-  fakeFeats: Tensor[][];
-  realScores: Tensor[];
-  realFeats: Tensor[][];
-}
-
-/** The discriminator (multi-period + scale): generated and real waveforms `[B, 1, T]` -> scores, features. */
-export interface VitsDiscriminator extends Module {
-  forward(fake: Tensor, real: Tensor): VitsDiscriminatorOutput;
-}
-
-/** Parts built elsewhere and handed to the model (the vocoder side). */
-export interface VitsParts {
-  /** HiFiGAN generator with `hiddenChannels` inputs (registered as `waveform_decoder`). */
-  waveformDecoder?: VitsWaveformDecoder | null;
-  /** The VITS discriminator (registered as `disc`); not needed at inference. */
-  discriminator?: VitsDiscriminator | null;
-}
-
-/** A training batch (Coqui's names after `format_batch_on_device`, in camelCase). */
-export interface VitsBatch {
-  /** `[B, T_en]` int64 and `[B]`. */
-  tokens: Tensor;
-  tokenLens: Tensor;
-  /** Linear spectrograms `[B, C_spec, T_spec]`, log-mels `[B, C_mel, T_spec]`, valid frames `[B]`. */
-  spec: Tensor;
-  mel: Tensor;
-  specLens: Tensor;
-  /** `[B, 1, T_wav]`. */
-  waveform: Tensor;
-  speakerIds?: Tensor | null;
-  dVectors?: Tensor | null;
-  languageIds?: Tensor | null;
-}
-
-/** The losses, indexed by optimizer: 0 the discriminator's, 1 the generator's (Coqui's order). */
-export type VitsCriterion = readonly [VitsDiscriminatorLoss, VitsGeneratorLoss];
-
-/** What `trainStep` returns for one optimizer (the Trainer's `StepResult`). */
-export interface VitsStepResult extends StepResult<VitsForwardOutput> {
-  lossDict: VitsDiscriminatorLossDict | VitsGeneratorLossDict;
-}
-
-/** Speaker and language conditioning of a batch (all optional). */
-export interface VitsAuxInput {
-  /** `[B]` int64 speaker ids (speaker-embedding models). */
-  speakerIds?: Tensor | null;
-  /** `[B, C]` external d-vectors (L2-normalised here). */
-  dVectors?: Tensor | null;
-  /** `[B]` int64 language ids. */
-  languageIds?: Tensor | null;
-  /** Where random numbers come from (default: the global generator). */
-  noise?: NoiseSource;
-}
-
-/** What `forward` returns (Coqui's keys in camelCase). */
-export interface VitsForwardOutput {
-  /** Decoded waveform of the z segment `[B, 1, seg * hop]`; null without a waveform decoder. */
-  modelOutputs: Tensor | null;
-  /** MAS path `[B, T_en, T_spec]` (0/1). */
-  alignments: Tensor;
-  /** Prior means / log-scales expanded to frames `[B, hidden, T_spec]`. */
-  mP: Tensor;
-  logsP: Tensor;
-  /** Posterior sample `[B, hidden, T_spec]` and its image under the flow. */
-  z: Tensor;
-  zP: Tensor;
-  /** Posterior means / log-scales `[B, hidden, T_spec]`. */
-  mQ: Tensor;
-  logsQ: Tensor;
-  /** The real waveform under the decoded segment `[B, 1, seg * hop]`. */
-  waveformSeg: Tensor;
-  /** Segment start frames `[B]` int64. */
-  sliceIds: Tensor;
-  /** Duration loss per item `[B]`, divided by the batch's total valid tokens. */
-  lossDuration: Tensor;
-}
-
-/** Inference inputs besides the tokens. */
-export interface VitsInferenceAux extends VitsAuxInput, InferenceAux {
-  /** Given durations `[T_en]` in frames instead of predicted ones. */
-  durations?: Tensor | null;
-  /** SDP noise multiplier (default: the config's inferenceNoiseScaleDp); `noiseScale` and `lengthScale`
-   * default to the config's inferenceNoiseScale and lengthScale. */
-  noiseScaleDp?: number;
-}
-
-/** What `inference` returns. */
-export interface VitsInferenceOutput {
-  /** Waveform `[B, 1, T_de * hop]`; null without a waveform decoder. */
-  modelOutputs: Tensor | null;
-  /** Token -> frame path `[B, T_en, T_de]`. */
-  alignments: Tensor;
-  /** Frames per token `[B, 1, T_en]` (ceil of the predicted durations). */
-  durations: Tensor;
-  z: Tensor;
-  zP: Tensor;
-  mP: Tensor;
-  logsP: Tensor;
-  /** Frame mask `[B, 1, T_de]`. */
-  yMask: Tensor;
-}
-
-export class Vits extends Module {
-  readonly outputKind = 'waveform' as const;
-  readonly args: VitsArgs;
+export class Vits extends BaseTTS<VitsConfig, VitsBatch, VitsForwardOutput, VitsCriterion> {
+  override readonly outputKind = 'waveform' as const;
+  /** Coqui's Vits steps the discriminator first. */
+  protected override readonly discriminatorFirst = true;
+  readonly args: VitsConfig['modelArgs'];
   readonly textEncoder: TextEncoder;
   readonly posteriorEncoder: PosteriorEncoder;
   readonly flow: ResidualCouplingBlocks;
   readonly durationPredictor: StochasticDurationPredictor | DurationPredictor;
-  readonly waveformDecoder: VitsWaveformDecoder | null;
-  readonly disc: VitsDiscriminator | null;
+  readonly waveformDecoder: VitsWaveformDecoder;
+  readonly disc: VitsDiscriminatorModule | null;
   readonly embG: Embedding | null = null;
   readonly embL: Embedding | null = null;
   /** Channels of the speaker condition g (0: single speaker). */
@@ -172,15 +78,20 @@ export class Vits extends Module {
   /** Where `forward` and `inference` draw when the call gives no source (tests replay recorded draws). */
   noise: NoiseSource = torchNoise;
 
-  constructor(
-    readonly config: VitsConfig,
-    parts: VitsParts = {},
-  ) {
-    super();
-    const a = config.modelArgs;
+  constructor(config: VitsConfig, parts: VitsParts = {}) {
+    super(config, parts);
+    const a = this.config.modelArgs; // numChars from the tokenizer (BaseTTS)
     this.args = a;
     if (a.encoderSampleRate !== null) throw new Error('Vits: encoderSampleRate is not supported yet');
     if (a.useSpeakerEncoderAsLoss) throw new Error('Vits: useSpeakerEncoderAsLoss is not supported yet');
+    if (a.useSpectralNormDisriminator) throw new Error('Vits: useSpectralNormDisriminator is not supported yet');
+    // speakers known to the manager size the embedding table (Coqui's `init_multispeaker`)
+    const manager = this.speakerManager;
+    if (manager?.numSpeakers && a.useSpeakerEmbedding) {
+      a.numSpeakers = manager.numSpeakers;
+      this.config.numSpeakers = manager.numSpeakers;
+    }
+    if (manager?.embeddings.size && a.useDVectorFile) a.dVectorDim = manager.embeddingDim;
     // speakers: an embedding table or external d-vectors; languages: an embedding table
     this.embeddedSpeakerDim = 0;
     if (a.useSpeakerEmbedding && a.numSpeakers > 0) {
@@ -247,10 +158,57 @@ export class Vits extends Module {
             languageEmbDim: this.embeddedLanguageDim,
           }),
     );
-    this.waveformDecoder = parts.waveformDecoder ?? null;
-    if (this.waveformDecoder !== null) this.registerModule('waveform_decoder', this.waveformDecoder);
-    this.disc = parts.discriminator ?? null;
+    this.waveformDecoder = this.registerModule(
+      'waveform_decoder',
+      parts.waveformDecoder ??
+        new HifiganGenerator({
+          inChannels: a.hiddenChannels,
+          outChannels: 1,
+          resblockType: a.resblockTypeDecoder,
+          resblockDilationSizes: a.resblockDilationSizesDecoder,
+          resblockKernelSizes: a.resblockKernelSizesDecoder,
+          upsampleKernelSizes: a.upsampleKernelSizesDecoder,
+          upsampleInitialChannel: a.upsampleInitialChannelDecoder,
+          upsampleFactors: a.upsampleRatesDecoder,
+          inferencePadding: 0,
+          condChannels: g,
+          convPreWeightNorm: false,
+          convPostWeightNorm: false,
+          convPostBias: false,
+        }),
+    );
+    const buildDisc = a.initDiscriminator && !parts.inferenceOnly;
+    this.disc =
+      parts.discriminator !== undefined
+        ? parts.discriminator
+        : buildDisc
+          ? new VitsDiscriminator(a.periodsMultiPeriodDiscriminator, {
+              scaleChannels: a.scaleDiscriminatorChannels,
+              periodChannels: a.periodDiscriminatorChannels,
+            })
+          : null;
     if (this.disc !== null) this.registerModule('disc', this.disc);
+  }
+
+  /** The STFT and mel settings of the VITS spectrogram functions (from `config.audio`). */
+  get spectrogramParams(): VitsStftParams & VitsMelParams {
+    const a = this.config.audio;
+    return {
+      nFft: a.fftSize,
+      hopLength: a.hopLength,
+      winLength: a.winLength,
+      numMels: a.numMels,
+      sampleRate: a.sampleRate,
+      fmin: a.melFmin,
+      fmax: a.melFmax,
+    };
+  }
+
+  /** Loads a state dict; without a discriminator (inference) the checkpoint's `disc.*` entries are skipped. */
+  override loadStateDict(stateDict: StateDictLike, options: { strict?: boolean } = {}): LoadStateDictReport {
+    if (this.disc !== null) return super.loadStateDict(stateDict, options);
+    const entries = stateDict instanceof Map ? [...stateDict] : Object.entries(stateDict);
+    return super.loadStateDict(new Map(entries.filter(([k]) => !k.startsWith('disc.'))), options);
   }
 
   // ----- conditioning -------------------------------------------------------------------------------------
@@ -309,7 +267,7 @@ export class Vits extends Module {
       const seg = this.args.specSegmentSize;
       const hop = this.config.audio.hopLength;
       const { segments: zSlice, starts: sliceIds } = randSegments(z, yLengths, seg, noise);
-      const modelOutputs = this.waveformDecoder === null ? null : this.waveformDecoder.forward(zSlice, g);
+      const modelOutputs = this.waveformDecoder.forward(zSlice, g ?? undefined);
       const waveformSeg = segment(waveform, sliceIds.mul(hop), seg * hop, true);
       return {
         modelOutputs,
@@ -422,11 +380,8 @@ export class Vits extends Module {
         const eps = noise.randn(mP.shape, 'prior', mP);
         const zP = mP.add(eps.mul(logsP.exp()).mul(aux.noiseScale ?? this.args.inferenceNoiseScale));
         const z = this.flow.forward(zP, yMask, g, true);
-        let modelOutputs: Tensor | null = null;
-        if (this.waveformDecoder !== null) {
-          const maxLen = this.args.maxInferenceLen ?? z.size(2);
-          modelOutputs = this.waveformDecoder.forward(z.mul(yMask).slice(2, 0, maxLen), g);
-        }
+        const maxLen = this.args.maxInferenceLen ?? z.size(2);
+        const modelOutputs = this.waveformDecoder.forward(z.mul(yMask).slice(2, 0, maxLen), g ?? undefined);
         return { modelOutputs, alignments: attn.squeeze(1), durations: wCeil, z, zP, mP, logsP, yMask };
       }),
     );
@@ -439,11 +394,37 @@ export class Vits extends Module {
   }
 
   /** The discriminator's parameters (optimizer 0) and every other one (optimizer 1), in state-dict order. */
-  optimizerGroups(): OptimizerGroups & { generator: Tensor[]; discriminator: Tensor[] } {
+  override optimizerGroups(): OptimizerGroups & { generator: Tensor[]; discriminator: Tensor[] } {
     const named = [...this.namedParameters()];
     return {
       generator: named.filter(([k]) => !k.startsWith('disc.')).map(([, p]) => p),
       discriminator: named.filter(([k]) => k.startsWith('disc.')).map(([, p]) => p),
+    };
+  }
+
+  /**
+   * The data loader's batch (token ids, padded waveforms `[B, 1, T_wav]` and their relative lengths) in the
+   * step's names, with the linear spectrogram and log-mel of the waveforms (Coqui's `format_batch` and
+   * `format_batch_on_device`: spec lengths = (T_spec * relative length) truncated) and the speaker inputs.
+   * An already formatted batch is returned as it is.
+   */
+  override formatBatch(batch: Batch): VitsBatch {
+    const b = batch as Record<string, unknown>;
+    if (b.spec !== undefined) return batch as VitsBatch;
+    const need = (k: string): Tensor => {
+      if (!torch.isTensor(b[k])) throw new Error(`VITS batch lacks ${k} (use a waveform data loader)`);
+      return b[k] as Tensor;
+    };
+    const tokens = need('tokenIds');
+    const waveform = need('waveform');
+    const speakers = batchSpeakerInputs(this.speakerManager, speakerConfigOf(this.config), b, tokens.device);
+    return {
+      ...batch,
+      tokens,
+      tokenLens: need('tokenIdsLengths'),
+      waveform,
+      ...batchSpectrograms(waveform, need('waveformRelLengths'), this.spectrogramParams),
+      ...speakers,
     };
   }
 
@@ -460,9 +441,7 @@ export class Vits extends Module {
     previous: ReadonlyArray<VitsForwardOutput | null> = [],
   ): VitsStepResult {
     const disc = this.disc;
-    if (disc === null || this.waveformDecoder === null) {
-      throw new Error('Vits.trainStep needs the waveform decoder and the discriminator');
-    }
+    if (disc === null) throw new Error('Vits.trainStep needs the discriminator (initDiscriminator)');
     if (optimizerIdx === 0) {
       const aux = { speakerIds: batch.speakerIds, dVectors: batch.dVectors, languageIds: batch.languageIds };
       const outputs = this.forward(
@@ -473,25 +452,16 @@ export class Vits extends Module {
         batch.waveform,
         aux,
       );
-      const d = disc.forward((outputs.modelOutputs as Tensor).detach(), outputs.waveformSeg);
+      const d = disc.forward(outputs.modelOutputs.detach(), outputs.waveformSeg);
       return { outputs, lossDict: criterion[0].forward(d.realScores, d.fakeScores) };
     }
     if (optimizerIdx !== 1)
       throw new RangeError(`Vits.trainStep: unexpected optimizer index ${optimizerIdx}`);
     const outputs = previous[0] ?? null;
     if (outputs === null) throw new Error('Vits.trainStep: the generator step (1) needs step 0 of the batch');
-    const a = this.config.audio;
-    const modelOutputs = outputs.modelOutputs as Tensor;
+    const { modelOutputs } = outputs;
     const melSlice = segment(batch.mel, outputs.sliceIds, this.args.specSegmentSize, true);
-    const melSliceHat = wavToMel(modelOutputs, {
-      nFft: a.fftSize,
-      hopLength: a.hopLength,
-      winLength: a.winLength,
-      numMels: a.numMels,
-      sampleRate: a.sampleRate,
-      fmin: a.melFmin,
-      fmax: a.melFmax,
-    });
+    const melSliceHat = wavToMel(modelOutputs, this.spectrogramParams);
     const d = disc.forward(modelOutputs, outputs.waveformSeg);
     const lossDict = criterion[1].forward({
       melSlice,
@@ -517,6 +487,42 @@ export class Vits extends Module {
     previous: ReadonlyArray<VitsForwardOutput | null> = [],
   ): VitsStepResult {
     return torch.noGrad(() => this.trainStep(batch, criterion, optimizerIdx, previous));
+  }
+
+  override trainLog(
+    batch: VitsBatch,
+    outputs: LogOutputs<VitsForwardOutput>,
+    logger: ModelLogger,
+    step: number,
+  ): void {
+    this.#log('train', outputs, logger, step);
+  }
+
+  override evalLog(
+    batch: VitsBatch,
+    outputs: LogOutputs<VitsForwardOutput>,
+    logger: ModelLogger,
+    step: number,
+  ): void {
+    this.#log('eval', outputs, logger, step);
+  }
+
+  /**
+   * Coqui's `Vits._log`: the MAS alignment of the first item (`[T_en, T_spec]`) as a figure, its generated
+   * segment and the real one as audio.
+   */
+  #log(prefix: string, outputs: LogOutputs<VitsForwardOutput>, logger: ModelLogger, step: number): void {
+    const out = Array.isArray(outputs) ? (outputs[1] ?? outputs[0]) : (outputs as VitsForwardOutput);
+    if (!out) return;
+    torch.noGrad(() =>
+      torch.tidy(() => {
+        const sr = this.config.audio.sampleRate;
+        logger.figure(`${prefix}/alignment`, figureOf(out.alignments.select(0, 0)), step);
+        const wav = (t: Tensor) => t.select(0, 0).reshape([-1]).detach().float().toFloat32Array();
+        logger.audio(`${prefix}/audio`, wav(out.modelOutputs), sr, step);
+        logger.audio(`${prefix}/audio_ground_truth`, wav(out.waveformSeg), sr, step);
+      }),
+    );
   }
 
   // ----- training helpers ------------------------------------------------------------------------------------

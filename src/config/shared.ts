@@ -255,7 +255,7 @@ export const BaseTTSConfig = BaseTrainingConfig.extend(
       help: 'train without samples whose metadata line is bad or whose audio is missing (each is reported) instead of stopping',
     }),
     testSentences: f.array(f.union([f.string(), f.array(f.string(null, { nullable: true }))]), [], {
-      help: 'sentences synthesised at test time: a text, or Coqui\'s [text, speaker, style wav, language]',
+      help: "sentences synthesised at test time: a text, or Coqui's [text, speaker, style wav, language]",
     }),
     evalSplitMaxSize: f.int(null, { nullable: true, min: 0, help: 'cap on the eval split size' }),
     evalSplitSize: f.number(0.01, { min: 0, help: 'eval split: a fraction (< 1) or a sample count' }),

@@ -10,15 +10,11 @@ import { Conv1d, Module } from '../../src/torch/nn/index.ts';
 import { AdamW } from '../../src/torch/optim/index.ts';
 import { type VitsArgs, VitsConfig } from '../../src/tts/configs/vits_config.ts';
 import { DurationPredictor } from '../../src/tts/layers/glow_tts/duration_predictor.ts';
+import type { VitsDiscriminatorOutput } from '../../src/tts/layers/vits/discriminator.ts';
 import { klLoss } from '../../src/tts/layers/vits/losses.ts';
 import { batchSpectrograms } from '../../src/tts/layers/vits/spectrogram.ts';
 import { StochasticDurationPredictor } from '../../src/tts/layers/vits/stochastic_duration_predictor.ts';
-import type { VitsDiscriminatorOutput } from '../../src/tts/layers/vits/discriminator.ts';
-import {
-  Vits,
-  type VitsDiscriminatorModule,
-  type VitsWaveformDecoder,
-} from '../../src/tts/models/vits.ts';
+import { Vits, type VitsDiscriminatorModule, type VitsWaveformDecoder } from '../../src/tts/models/vits.ts';
 import { sequenceMask } from '../../src/tts/utils/helpers.ts';
 
 torch.manualSeed(1);

@@ -133,10 +133,16 @@ export const VitsArgs = defineConfig(
         report('useDVectorFile', 'speaker embedding and d-vectors cannot be used together');
       }
       if (cfg.scaleDiscriminatorChannels.length !== 6) {
-        report('scaleDiscriminatorChannels', `expected 6 widths, got ${cfg.scaleDiscriminatorChannels.length}`);
+        report(
+          'scaleDiscriminatorChannels',
+          `expected 6 widths, got ${cfg.scaleDiscriminatorChannels.length}`,
+        );
       }
       if (cfg.periodDiscriminatorChannels.length !== 5) {
-        report('periodDiscriminatorChannels', `expected 5 widths, got ${cfg.periodDiscriminatorChannels.length}`);
+        report(
+          'periodDiscriminatorChannels',
+          `expected 5 widths, got ${cfg.periodDiscriminatorChannels.length}`,
+        );
       }
       const n = cfg.resblockKernelSizesDecoder.length;
       if (cfg.resblockDilationSizesDecoder.length !== n) {

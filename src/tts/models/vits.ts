@@ -22,16 +22,21 @@ import type { OptimizerGroups } from '../../models/base_model.ts';
 import type { Tensor } from '../../torch/index.js';
 import * as torch from '../../torch/index.js';
 import { Embedding, type Module } from '../../torch/nn/index.js';
-import type { LoadStateDictReport, StateDictLike } from '../../torch/nn/module.js';
 import { xavierUniform_ } from '../../torch/nn/init.js';
+import type { LoadStateDictReport, StateDictLike } from '../../torch/nn/module.js';
 import type { Batch, LogOutputs, ModelLogger } from '../../trainer/api.js';
 import { HifiganGenerator } from '../../vocoder/models/hifigan_generator.js';
 import type { VitsConfig } from '../configs/vits_config.js';
 import { DurationPredictor } from '../layers/glow_tts/duration_predictor.js';
-import { VitsDiscriminator } from '../layers/vits/discriminator.js';
+import { VitsDiscriminator, vitsDiscriminatorWidthsFromStateDict } from '../layers/vits/discriminator.js';
 import { VitsDiscriminatorLoss, VitsGeneratorLoss } from '../layers/vits/losses.js';
 import { PosteriorEncoder, ResidualCouplingBlocks, TextEncoder } from '../layers/vits/networks.js';
-import { batchSpectrograms, type VitsStftParams, type VitsMelParams, wavToMel } from '../layers/vits/spectrogram.js';
+import {
+  batchSpectrograms,
+  type VitsMelParams,
+  type VitsStftParams,
+  wavToMel,
+} from '../layers/vits/spectrogram.js';
 import { StochasticDurationPredictor } from '../layers/vits/stochastic_duration_predictor.js';
 import type {
   VitsAuxInput,
@@ -84,7 +89,8 @@ export class Vits extends BaseTTS<VitsConfig, VitsBatch, VitsForwardOutput, Vits
     this.args = a;
     if (a.encoderSampleRate !== null) throw new Error('Vits: encoderSampleRate is not supported yet');
     if (a.useSpeakerEncoderAsLoss) throw new Error('Vits: useSpeakerEncoderAsLoss is not supported yet');
-    if (a.useSpectralNormDisriminator) throw new Error('Vits: useSpectralNormDisriminator is not supported yet');
+    if (a.useSpectralNormDisriminator)
+      throw new Error('Vits: useSpectralNormDisriminator is not supported yet');
     // speakers known to the manager size the embedding table (Coqui's `init_multispeaker`)
     const manager = this.speakerManager;
     if (manager?.numSpeakers && a.useSpeakerEmbedding) {
@@ -188,6 +194,23 @@ export class Vits extends BaseTTS<VitsConfig, VitsBatch, VitsForwardOutput, Vits
             })
           : null;
     if (this.disc !== null) this.registerModule('disc', this.disc);
+  }
+
+  /**
+   * `config` with the discriminator widths of a checkpoint's `disc.*` weights (Coqui hard-codes its widths; a
+   * narrower checkpoint, such as the parity fixture's, says its own); unchanged without `disc.*` weights.
+   */
+  static configForWeights(config: VitsConfig, weights: ReadonlyMap<string, Tensor>): VitsConfig {
+    const widths = vitsDiscriminatorWidthsFromStateDict(weights);
+    if (widths === null) return config;
+    return {
+      ...config,
+      modelArgs: {
+        ...config.modelArgs,
+        scaleDiscriminatorChannels: [...widths.scaleChannels],
+        periodDiscriminatorChannels: [...widths.periodChannels],
+      },
+    };
   }
 
   /** The STFT and mel settings of the VITS spectrogram functions (from `config.audio`). */

@@ -42,7 +42,9 @@ export class VitsDiscriminatorS extends Module {
   constructor(channels: readonly number[]) {
     super();
     if (channels.length !== SCALE_LAYERS.length) {
-      throw new Error(`VITS scale discriminator: expected ${SCALE_LAYERS.length} widths, got ${channels.length}`);
+      throw new Error(
+        `VITS scale discriminator: expected ${SCALE_LAYERS.length} widths, got ${channels.length}`,
+      );
     }
     const ins = [1, ...channels];
     this.convs = this.module(

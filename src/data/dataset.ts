@@ -222,9 +222,13 @@ export class TTSDataset implements BatchSource {
       }
       samples = resample(samples, wav.sampleRate, sr);
     }
-    const prepare = this.options.audio.prepareWav;
-    if (!prepare) return samples;
-    return torch.tidy(() => prepare(torch.tensor(samples)).toFloat32Array());
+    const audio = this.options.audio;
+    if (!audio.prepareWav) return samples;
+    return torch.tidy(() =>
+      (audio.prepareWav as (w: torch.Tensor) => torch.Tensor)
+        .call(audio, torch.tensor(samples))
+        .toFloat32Array(),
+    );
   }
 
   /** The mel of item `i` as [frames * C] row-major ([frames, C]). */

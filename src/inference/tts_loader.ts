@@ -96,7 +96,7 @@ export function buildModel(
   // no phoneme disk cache at inference (it would write into the caller's working directory)
   const model = createTTSModel(
     { ...(config as Record<string, unknown>), phonemeCachePath: null } as { model?: unknown },
-    { speakerManager },
+    { speakerManager, inferenceOnly: true }, // no GAN discriminator (VITS): its weights are skipped
   );
   model.loadStateDict(weights, { strict: true });
   for (const w of weights.values()) w.dispose();
@@ -175,6 +175,7 @@ export async function loadTtsSynthesizer(options: LoadOptions): Promise<Synthesi
         ...inferenceSpeakerInputs(speakerManager, speakerConfig, aux.speakerId, x.device),
       }),
     eval: () => model.eval(),
+    outputKind: model.outputKind,
     speakers,
   };
   return new Synthesizer({

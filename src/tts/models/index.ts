@@ -5,8 +5,10 @@
  */
 import { createModel, registerModel } from '../../models/registry.ts';
 import { GlowTTSConfig } from '../configs/glow_tts_config.ts';
+import { VitsConfig } from '../configs/vits_config.ts';
 import { BaseTTS, type TTSModelParts } from './base_tts.ts';
 import { GlowTTS } from './glow_tts.ts';
+import { Vits, type VitsParts } from './vits.ts';
 
 /**
  * Builds the TTS model a config describes (see `createModel`).
@@ -26,7 +28,9 @@ export function createTTSModel(
 }
 
 registerModel<GlowTTSConfig, TTSModelParts>(GlowTTSConfig, (config, parts) => new GlowTTS(config, parts));
+registerModel<VitsConfig, VitsParts>(VitsConfig, (config, parts) => new Vits(config, parts));
 
 export { createModel, registeredModelNames, registerModel } from '../../models/registry.ts';
 export { BaseTTS, type TTSBatch, type TTSModelParts } from './base_tts.ts';
 export { GlowTTS } from './glow_tts.ts';
+export { Vits } from './vits.ts';

@@ -461,7 +461,7 @@ export class Vits extends BaseTTS<VitsConfig, VitsBatch, VitsForwardOutput, Vits
     batch: VitsBatch,
     criterion: VitsCriterion,
     optimizerIdx: number,
-    previous: ReadonlyArray<VitsForwardOutput | null> = [],
+    previous: ReadonlyArray<unknown> = [],
   ): VitsStepResult {
     const disc = this.disc;
     if (disc === null) throw new Error('Vits.trainStep needs the discriminator (initDiscriminator)');
@@ -480,7 +480,7 @@ export class Vits extends BaseTTS<VitsConfig, VitsBatch, VitsForwardOutput, Vits
     }
     if (optimizerIdx !== 1)
       throw new RangeError(`Vits.trainStep: unexpected optimizer index ${optimizerIdx}`);
-    const outputs = previous[0] ?? null;
+    const outputs = (previous[0] ?? null) as VitsForwardOutput | null;
     if (outputs === null) throw new Error('Vits.trainStep: the generator step (1) needs step 0 of the batch');
     const { modelOutputs } = outputs;
     const melSlice = segment(batch.mel, outputs.sliceIds, this.args.specSegmentSize, true);
@@ -507,34 +507,39 @@ export class Vits extends BaseTTS<VitsConfig, VitsBatch, VitsForwardOutput, Vits
     batch: VitsBatch,
     criterion: VitsCriterion,
     optimizerIdx: number,
-    previous: ReadonlyArray<VitsForwardOutput | null> = [],
+    previous: ReadonlyArray<unknown> = [],
   ): VitsStepResult {
     return torch.noGrad(() => this.trainStep(batch, criterion, optimizerIdx, previous));
   }
 
   override trainLog(
-    batch: VitsBatch,
+    _batch: VitsBatch,
     outputs: LogOutputs<VitsForwardOutput>,
     logger: ModelLogger,
     step: number,
   ): void {
-    this.#log('train', outputs, logger, step);
+    this.#logOutputs('train', outputs, logger, step);
   }
 
   override evalLog(
-    batch: VitsBatch,
+    _batch: VitsBatch,
     outputs: LogOutputs<VitsForwardOutput>,
     logger: ModelLogger,
     step: number,
   ): void {
-    this.#log('eval', outputs, logger, step);
+    this.#logOutputs('eval', outputs, logger, step);
   }
 
   /**
    * Coqui's `Vits._log`: the MAS alignment of the first item (`[T_en, T_spec]`) as a figure, its generated
    * segment and the real one as audio.
    */
-  #log(prefix: string, outputs: LogOutputs<VitsForwardOutput>, logger: ModelLogger, step: number): void {
+  #logOutputs(
+    prefix: string,
+    outputs: LogOutputs<VitsForwardOutput>,
+    logger: ModelLogger,
+    step: number,
+  ): void {
     const out = Array.isArray(outputs) ? (outputs[1] ?? outputs[0]) : (outputs as VitsForwardOutput);
     if (!out) return;
     torch.noGrad(() =>

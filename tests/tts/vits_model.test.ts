@@ -3,6 +3,9 @@
 // no discriminator (KL + duration) moves every parameter of the text encoder, posterior encoder, flow and
 // duration predictor.
 import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import type { Tensor } from '../../src/torch/index.ts';
 import * as torch from '../../src/torch/index.ts';
@@ -16,6 +19,8 @@ import { batchSpectrograms } from '../../src/tts/layers/vits/spectrogram.ts';
 import { StochasticDurationPredictor } from '../../src/tts/layers/vits/stochastic_duration_predictor.ts';
 import { Vits, type VitsDiscriminatorModule, type VitsWaveformDecoder } from '../../src/tts/models/vits.ts';
 import { sequenceMask } from '../../src/tts/utils/helpers.ts';
+import { LanguageManager } from '../../src/tts/utils/languages.ts';
+import { SpeakerManager } from '../../src/tts/utils/speakers.ts';
 
 torch.manualSeed(1);
 
@@ -182,7 +187,7 @@ test('deterministic duration predictor (useSdp false), speakers and languages', 
       numLanguages: 2,
       embeddedLanguageDim: 4,
     }),
-    { speakerManager: null },
+    { speakerManager: null, languageManager: null },
   );
   assert.ok(model.durationPredictor instanceof DurationPredictor);
   const keys = [...model.stateDict().keys()];
@@ -375,5 +380,79 @@ test('state dict round trip in both weight-norm namings (weight_g/weight_v and p
     const za = a.inference(x, { noiseScale: 0, noiseScaleDp: 0 }).z;
     const zb = b.inference(x, { noiseScale: 0, noiseScaleDp: 0 }).z;
     assert.equal(za.sub(zb).abs().max().item(), 0, scheme);
+  }
+});
+
+test('speakers and languages from the data: table sizes, batch ids by name, language_ids.json, inference by name', () => {
+  const samples = ['ann', 'bob', 'cy'].flatMap((speakerName, i) =>
+    ['en', 'fr'].map((language) => ({
+      text: 'a',
+      audioFile: `${speakerName}_${language}.wav`,
+      speakerName,
+      rootPath: '',
+      language,
+      audioUniqueName: `${i}${language}`,
+    })),
+  );
+  const config = tinyConfig({
+    useSpeakerEmbedding: true,
+    speakerEmbeddingChannels: 5,
+    useLanguageEmbedding: true,
+    embeddedLanguageDim: 4,
+  });
+  const model = new Vits(config, {
+    speakerManager: new SpeakerManager({ samples }),
+    languageManager: LanguageManager.fromSamples(samples),
+    discriminator: null,
+  });
+  assert.deepEqual(model.embG?.weight.shape, [3, 5], 'one row per speaker of the data');
+  assert.deepEqual(model.embL?.weight.shape, [2, 4], 'one row per language of the data');
+  assert.equal(model.config.modelArgs.numSpeakers, 3);
+  assert.equal(model.config.modelArgs.numLanguages, 2);
+  // a loader batch: speaker and language names become ids
+  const b = batch();
+  const formatted = model.formatBatch({
+    tokenIds: b.tokens,
+    tokenIdsLengths: b.tokenLens,
+    waveform: b.waveform,
+    waveformRelLengths: torch.tensor([1, 0.75]),
+    speakerNames: ['cy', 'ann'],
+    languages: ['fr', 'en'],
+  });
+  assert.deepEqual(formatted.speakerIds?.toArray(), [2, 0]);
+  assert.deepEqual(formatted.languageIds?.toArray(), [1, 0]);
+  assert.deepEqual(formatted.specLens.toArray(), [12, 9]);
+  assert.deepEqual(formatted.spec.shape, [2, BINS, 12]);
+  // the run keeps language_ids.json; an inference model reads it back (never the data)
+  const run = mkdtempSync(join(tmpdir(), 'ribbit-vits-lang-'));
+  try {
+    model.onInitStart({ runPath: run });
+    const file = join(run, 'language_ids.json');
+    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), { en: 0, fr: 1 });
+    assert.equal(model.config.modelArgs.languageIdsFile, file);
+    const loaded = new Vits({ ...model.config, datasets: [] }, { inferenceOnly: true, speakerManager: null });
+    assert.deepEqual(
+      [...(loaded.languageManager?.ids ?? [])],
+      [
+        ['en', 0],
+        ['fr', 1],
+      ],
+    );
+    loaded.loadStateDict(model.stateDict(), { strict: true });
+    const x = b.tokens.slice(0, 0, 1);
+    const byName = loaded.inference(x, { language: 'fr', speakerId: 1, noiseScale: 0, noiseScaleDp: 0 });
+    const byId = loaded.inference(x, {
+      languageIds: torch.tensor([1]).long(),
+      speakerId: 1,
+      noiseScale: 0,
+      noiseScaleDp: 0,
+    });
+    assert.equal(byName.modelOutputs.sub(byId.modelOutputs).abs().max().item(), 0);
+    assert.throws(
+      () => loaded.inference(x, { language: 'de', speakerId: 1 }),
+      /not among the model's \(en, fr\)/,
+    );
+  } finally {
+    rmSync(run, { recursive: true, force: true });
   }
 });

@@ -21,6 +21,7 @@ import type { Tensor } from '../../src/torch/index.ts';
 import * as torch from '../../src/torch/index.ts';
 import { loadTensors } from '../../src/torch/io.ts';
 import { VitsConfig } from '../../src/tts/configs/vits_config.ts';
+import { withDiscriminatorWidthsOf } from '../../src/tts/layers/vits/discriminator.ts';
 import { klLoss, VitsDiscriminatorLoss, VitsGeneratorLoss } from '../../src/tts/layers/vits/losses.ts';
 import { batchSpectrograms, specToMel, wavToMel, wavToSpec } from '../../src/tts/layers/vits/spectrogram.ts';
 import type { StochasticDurationPredictor } from '../../src/tts/layers/vits/stochastic_duration_predictor.ts';
@@ -77,7 +78,7 @@ function assertExact(name: string, a: Tensor, b: Tensor): void {
 function loadModel(): Vits {
   const weights = load('weights.safetensors');
   const config = loadConfig(join(dir, 'config.json'), { configClass: VitsConfig, onIgnored: () => {} });
-  const model = new Vits(Vits.configForWeights(config, weights));
+  const model = new Vits(withDiscriminatorWidthsOf(config, weights));
   model.loadStateDict(weights, { strict: true });
   model.eval();
   return model;
@@ -129,7 +130,9 @@ test('VitsConfig imports the Coqui config.json: every field known, values and ke
 test("state dict: every key and shape is Coqui's (discriminator widths from the weights)", { skip }, () => {
   const config = loadConfig(join(dir, 'config.json'), { configClass: VitsConfig, onIgnored: () => {} });
   const ref = load('weights.safetensors');
-  const own = new Vits(Vits.configForWeights(config, ref)).stateDict({ weightNormKeys: 'parametrizations' });
+  const own = new Vits(withDiscriminatorWidthsOf(config, ref)).stateDict({
+    weightNormKeys: 'parametrizations',
+  });
   assert.deepEqual([...own.keys()].sort(), [...ref.keys()].sort());
   for (const [k, t] of own) assert.deepEqual(t.shape, get(ref, k).shape, k);
   // without a discriminator (inference) the disc.* entries of a checkpoint are skipped

@@ -17,6 +17,7 @@ import * as torch from '../../src/torch/index.ts';
 import { loadTensors } from '../../src/torch/io.ts';
 import type { TrainerOptimizer } from '../../src/trainer/api.ts';
 import { VitsConfig } from '../../src/tts/configs/vits_config.ts';
+import { withDiscriminatorWidthsOf } from '../../src/tts/layers/vits/discriminator.ts';
 import { Vits, type VitsBatch, type VitsForwardOutput } from '../../src/tts/models/vits.ts';
 import { ReplayNoise } from '../../src/tts/utils/noise.ts';
 
@@ -46,7 +47,7 @@ function get(m: Map<string, Tensor>, k: string): Tensor {
 function loadModel(): Vits {
   const weights = load('weights.safetensors');
   const config = loadConfig(join(dir, 'config.json'), { configClass: VitsConfig, onIgnored: () => {} });
-  const model = new Vits(Vits.configForWeights(config, weights));
+  const model = new Vits(withDiscriminatorWidthsOf(config, weights));
   model.loadStateDict(weights, { strict: true });
   model.eval(); // the fixtures ran in eval mode (dropout off)
   return model;

@@ -292,13 +292,7 @@ export const VitsConfig = registerConfig(
             `expected a product equal to audio.hopLength (${cfg.audio.hopLength}), got ${upsampling}`,
           );
         }
-        if (
-          cfg.modelArgs.useSpeakerEmbedding &&
-          cfg.modelArgs.numSpeakers < 1 &&
-          cfg.modelArgs.speakersFile === null
-        ) {
-          report('modelArgs.numSpeakers', 'expected at least 1 (or a speakersFile) with useSpeakerEmbedding');
-        }
+        // useSpeakerEmbedding with numSpeakers 0 is valid: the speakers of the data size the table (Coqui)
       },
     },
   ),

@@ -24,11 +24,11 @@ import * as torch from '../../torch/index.js';
 import { Embedding, type Module } from '../../torch/nn/index.js';
 import { xavierUniform_ } from '../../torch/nn/init.js';
 import type { LoadStateDictReport, StateDictLike } from '../../torch/nn/module.js';
-import type { Batch, LogOutputs, ModelLogger } from '../../trainer/api.js';
-import { HifiganGenerator } from '../../vocoder/models/hifigan_generator.js';
+import type { Batch, LogOutputs, ModelLogger, TrainerContext } from '../../trainer/api.js';
 import type { VitsConfig } from '../configs/vits_config.js';
 import { DurationPredictor } from '../layers/glow_tts/duration_predictor.js';
-import { VitsDiscriminator, vitsDiscriminatorWidthsFromStateDict } from '../layers/vits/discriminator.js';
+import { vitsWaveformDecoder } from '../layers/vits/decoder.js';
+import { VitsDiscriminator } from '../layers/vits/discriminator.js';
 import { VitsDiscriminatorLoss, VitsGeneratorLoss } from '../layers/vits/losses.js';
 import { PosteriorEncoder, ResidualCouplingBlocks, TextEncoder } from '../layers/vits/networks.js';
 import {
@@ -52,6 +52,7 @@ import type {
 } from '../layers/vits/types.js';
 import { expandPrior, gaussianLogLikelihood } from '../utils/alignment.ts';
 import { generatePath, maximumPath, sequenceMask } from '../utils/helpers.js';
+import { LanguageManager } from '../utils/languages.ts';
 import { type NoiseSource, torchNoise } from '../utils/noise.js';
 import { randSegments, segment } from '../utils/segments.js';
 import { batchSpeakerInputs, speakerConfigOf } from '../utils/speakers.ts';
@@ -76,6 +77,8 @@ export class Vits extends BaseTTS<VitsConfig, VitsBatch, VitsForwardOutput, Vits
   readonly disc: VitsDiscriminatorModule | null;
   readonly embG: Embedding | null = null;
   readonly embL: Embedding | null = null;
+  /** Language names -> ids of a multilingual model (null: none). */
+  readonly languageManager: LanguageManager | null;
   /** Channels of the speaker condition g (0: single speaker). */
   readonly embeddedSpeakerDim: number;
   /** Channels of the language embedding (0: none). */
@@ -98,6 +101,20 @@ export class Vits extends BaseTTS<VitsConfig, VitsBatch, VitsForwardOutput, Vits
       this.config.numSpeakers = manager.numSpeakers;
     }
     if (manager?.embeddings.size && a.useDVectorFile) a.dVectorDim = manager.embeddingDim;
+    // languages likewise (Coqui's `init_multilingual`); inference reads only language_ids.json, never the data
+    this.languageManager =
+      parts.languageManager !== undefined
+        ? parts.languageManager
+        : LanguageManager.initFromConfig(
+            parts.inferenceOnly ? { ...a, useLanguageEmbedding: false } : a,
+            () => {
+              const { train, eval: evalSamples } = this.loadSamples();
+              return [...train, ...evalSamples];
+            },
+          );
+    if (this.languageManager?.numLanguages && a.useLanguageEmbedding) {
+      a.numLanguages = this.languageManager.numLanguages;
+    }
     // speakers: an embedding table or external d-vectors; languages: an embedding table
     this.embeddedSpeakerDim = 0;
     if (a.useSpeakerEmbedding && a.numSpeakers > 0) {
@@ -166,22 +183,7 @@ export class Vits extends BaseTTS<VitsConfig, VitsBatch, VitsForwardOutput, Vits
     );
     this.waveformDecoder = this.registerModule(
       'waveform_decoder',
-      parts.waveformDecoder ??
-        new HifiganGenerator({
-          inChannels: a.hiddenChannels,
-          outChannels: 1,
-          resblockType: a.resblockTypeDecoder,
-          resblockDilationSizes: a.resblockDilationSizesDecoder,
-          resblockKernelSizes: a.resblockKernelSizesDecoder,
-          upsampleKernelSizes: a.upsampleKernelSizesDecoder,
-          upsampleInitialChannel: a.upsampleInitialChannelDecoder,
-          upsampleFactors: a.upsampleRatesDecoder,
-          inferencePadding: 0,
-          condChannels: g,
-          convPreWeightNorm: false,
-          convPostWeightNorm: false,
-          convPostBias: false,
-        }),
+      parts.waveformDecoder ?? vitsWaveformDecoder(a, g),
     );
     const buildDisc = a.initDiscriminator && !parts.inferenceOnly;
     this.disc =
@@ -197,20 +199,21 @@ export class Vits extends BaseTTS<VitsConfig, VitsBatch, VitsForwardOutput, Vits
   }
 
   /**
-   * `config` with the discriminator widths of a checkpoint's `disc.*` weights (Coqui hard-codes its widths; a
-   * narrower checkpoint, such as the parity fixture's, says its own); unchanged without `disc.*` weights.
+   * Trainer callback: speakers.json (BaseTTS) and language_ids.json into the run folder, recorded as
+   * `languageIdsFile` in the run's config and its modelArgs (Coqui's `on_init_start`).
    */
-  static configForWeights(config: VitsConfig, weights: ReadonlyMap<string, Tensor>): VitsConfig {
-    const widths = vitsDiscriminatorWidthsFromStateDict(weights);
-    if (widths === null) return config;
-    return {
-      ...config,
-      modelArgs: {
-        ...config.modelArgs,
-        scaleDiscriminatorChannels: [...widths.scaleChannels],
-        periodDiscriminatorChannels: [...widths.periodChannels],
-      },
-    };
+  override onInitStart(
+    ctx: Pick<TrainerContext, 'runPath'> & Partial<Pick<TrainerContext, 'config' | 'line'>>,
+  ): void {
+    super.onInitStart(ctx);
+    if (!this.languageManager?.numLanguages) return;
+    const path = this.languageManager.saveToFolder(ctx.runPath);
+    for (const c of [this.config, ctx.config ?? this.config] as Record<string, unknown>[]) {
+      c.languageIdsFile = path;
+      const args = c.modelArgs as Record<string, unknown> | undefined;
+      if (args) args.languageIdsFile = path;
+    }
+    ctx.line?.(` > ${this.languageManager.numLanguages} languages saved to ${path}`);
   }
 
   /** The STFT and mel settings of the VITS spectrogram functions (from `config.audio`). */
@@ -370,7 +373,12 @@ export class Vits extends BaseTTS<VitsConfig, VitsBatch, VitsForwardOutput, Vits
             ? torch.tensor([aux.speakerId], { dtype: 'int64', device: x.device })
             : null);
         const g = this.speakerCondition({ ...aux, speakerIds });
-        const langEmb = this.languageEmbedding(aux);
+        const languageIds =
+          aux.languageIds ??
+          (aux.language && this.languageManager && this.embL
+            ? torch.tensor([this.languageManager.idOf(aux.language)], { dtype: 'int64', device: x.device })
+            : null);
+        const langEmb = this.languageEmbedding({ languageIds });
         const text = this.textEncoder.forward(x, xLengths, langEmb);
         const { xMask } = text;
         // durations -> frames -> hard alignment
@@ -441,6 +449,12 @@ export class Vits extends BaseTTS<VitsConfig, VitsBatch, VitsForwardOutput, Vits
     const tokens = need('tokenIds');
     const waveform = need('waveform');
     const speakers = batchSpeakerInputs(this.speakerManager, speakerConfigOf(this.config), b, tokens.device);
+    const languages = b.languages as readonly (string | null)[] | undefined;
+    const lm = this.languageManager;
+    const languageIds =
+      lm && this.embL && languages
+        ? torch.tensor(BigInt64Array.from(languages.map((l) => BigInt(lm.idOf(l ?? '')))))
+        : null;
     return {
       ...batch,
       tokens,
@@ -448,6 +462,7 @@ export class Vits extends BaseTTS<VitsConfig, VitsBatch, VitsForwardOutput, Vits
       waveform,
       ...batchSpectrograms(waveform, need('waveformRelLengths'), this.spectrogramParams),
       ...speakers,
+      languageIds,
     };
   }
 

@@ -15,6 +15,7 @@ import * as torch from '../../../torch/index.js';
 import { Conv1d, Module, ModuleList, weightNorm } from '../../../torch/nn/index.js';
 import { LRELU_SLOPE } from '../../../vocoder/layers/hifigan.js';
 import { DiscriminatorP } from '../../../vocoder/models/hifigan_discriminator.js';
+import type { VitsConfig } from '../../configs/vits_config.js';
 
 /** Output channels of the discriminator convs. */
 export interface VitsDiscriminatorWidths {
@@ -141,5 +142,25 @@ export function vitsDiscriminatorWidthsFromStateDict(
   return {
     scaleChannels: SCALE_LAYERS.map((_, j) => outChannels(`nets.0.convs.${j}`)),
     periodChannels: [0, 1, 2, 3, 4].map((j) => outChannels(`nets.1.convs.${j}`)),
+  };
+}
+
+/**
+ * `config` with the discriminator widths of a checkpoint's `disc.*` weights (Coqui hard-codes its widths; a
+ * narrower checkpoint, such as the parity fixture's, says its own); unchanged without `disc.*` weights.
+ */
+export function withDiscriminatorWidthsOf(
+  config: VitsConfig,
+  weights: ReadonlyMap<string, Tensor>,
+): VitsConfig {
+  const widths = vitsDiscriminatorWidthsFromStateDict(weights);
+  if (widths === null) return config;
+  return {
+    ...config,
+    modelArgs: {
+      ...config.modelArgs,
+      scaleDiscriminatorChannels: [...widths.scaleChannels],
+      periodDiscriminatorChannels: [...widths.periodChannels],
+    },
   };
 }

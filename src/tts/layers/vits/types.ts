@@ -7,6 +7,7 @@ import type { Tensor } from '../../../torch/index.js';
 import type { Module } from '../../../torch/nn/index.js';
 import type { Batch, StepResult } from '../../../trainer/api.js';
 import type { InferenceAux, TTSModelParts } from '../../models/base_tts.js';
+import type { LanguageManager } from '../../utils/languages.ts';
 import type { NoiseSource } from '../../utils/noise.js';
 import type { VitsDiscriminatorOutput } from './discriminator.js';
 import type {
@@ -35,6 +36,8 @@ export interface VitsParts extends TTSModelParts {
    * `inferenceOnly`); null: none (the model then only runs inference).
    */
   discriminator?: VitsDiscriminatorModule | null;
+  /** Language names -> ids (default: `languageIdsFile`, else the datasets' languages with useLanguageEmbedding). */
+  languageManager?: LanguageManager | null;
 }
 
 /** A training batch (Coqui's names after `format_batch_on_device`, in camelCase). */
@@ -100,6 +103,8 @@ export interface VitsForwardOutput {
 export interface VitsInferenceAux extends VitsAuxInput, InferenceAux {
   /** Given durations `[T_en]` in frames instead of predicted ones. */
   durations?: Tensor | null;
+  /** A language name of the model's `languageManager` (instead of `languageIds`). */
+  language?: string | null;
   /** SDP noise multiplier (default: the config's inferenceNoiseScaleDp); `noiseScale` and `lengthScale`
    * default to the config's inferenceNoiseScale and lengthScale. */
   noiseScaleDp?: number;

@@ -15,6 +15,7 @@ import { fromRaw } from '../torch/io.ts';
 import { readPth, stateDictOf, toPlain } from '../torch/serialization/index.ts';
 import { loadCheckpointWeights, resolveCheckpoint } from '../trainer/checkpoint.ts';
 import { type BaseTTS, createTTSModel } from '../tts/models/index.ts';
+import { locateLanguageIds } from '../tts/utils/languages.ts';
 import {
   inferenceSpeakerInputs,
   loadModelSpeakers,
@@ -154,7 +155,10 @@ export async function loadTtsSynthesizer(options: LoadOptions): Promise<Synthesi
   if (rawConfig === undefined) {
     throw new Error(`${modelPath} carries no config: give --config-path (the run's config.json)`);
   }
-  const config = loadConfig(rawConfig as object, { onIgnored: () => {} }) as Record<string, unknown>;
+  const config = locateLanguageIds(
+    loadConfig(rawConfig as object, { onIgnored: () => {} }) as Record<string, unknown>,
+    modelFolders(modelPath, configPath),
+  );
   const speakerManager = loadModelSpeakers(
     config,
     modelFolders(modelPath, configPath),
@@ -173,6 +177,7 @@ export async function loadTtsSynthesizer(options: LoadOptions): Promise<Synthesi
       model.inference(x, {
         ...aux,
         ...inferenceSpeakerInputs(speakerManager, speakerConfig, aux.speakerId, x.device),
+        language: options.language, // a multilingual model's language (VITS)
       }),
     eval: () => model.eval(),
     outputKind: model.outputKind,

@@ -19,7 +19,7 @@ import { batchSpectrograms } from '../../src/tts/layers/vits/spectrogram.ts';
 import { StochasticDurationPredictor } from '../../src/tts/layers/vits/stochastic_duration_predictor.ts';
 import { Vits, type VitsDiscriminatorModule, type VitsWaveformDecoder } from '../../src/tts/models/vits.ts';
 import { sequenceMask } from '../../src/tts/utils/helpers.ts';
-import { LanguageManager } from '../../src/tts/utils/languages.ts';
+import { LanguageManager, locateLanguageIds } from '../../src/tts/utils/languages.ts';
 import { SpeakerManager } from '../../src/tts/utils/speakers.ts';
 
 torch.manualSeed(1);
@@ -452,6 +452,13 @@ test('speakers and languages from the data: table sizes, batch ids by name, lang
       () => loaded.inference(x, { language: 'de', speakerId: 1 }),
       /not among the model's \(en, fr\)/,
     );
+    assert.throws(() => loaded.inference(x, { speakerId: 1 }), /needs a language/);
+    // a moved run: the loader finds language_ids.json in the model's folder
+    const moved = locateLanguageIds(
+      { modelArgs: { languageIdsFile: '/gone/language_ids.json' } } as Record<string, unknown>,
+      [run],
+    );
+    assert.equal((moved.modelArgs as { languageIdsFile: string }).languageIdsFile, file);
   } finally {
     rmSync(run, { recursive: true, force: true });
   }

@@ -49,6 +49,8 @@ export interface InferenceAux {
   speakerId?: number | null;
   /** Speaker embeddings `[B, D]` of a d-vector model. */
   dVectors?: Tensor | null;
+  /** Language name of a multilingual model (ignored by the others). */
+  language?: string | null;
 }
 
 /** The text of a test sentence: a plain text or Coqui's `[text, speaker, style wav, language]` list. */
@@ -231,7 +233,10 @@ export abstract class BaseTTS<
           const known = named === null ? undefined : this.speakerManager?.ids.get(named);
           // Coqui picks one at random; the first is stable
           const speaker = this.speakerManager?.numSpeakers ? (known ?? 0) : null;
-          const aux = inferenceSpeakerInputs(this.speakerManager, speakerConfigOf(this.config), speaker);
+          const aux = {
+            ...inferenceSpeakerInputs(this.speakerManager, speakerConfigOf(this.config), speaker),
+            language: typeof sentence === 'string' ? null : (sentence[3] ?? null),
+          };
           const x = torch.tensor([ids], { dtype: 'int64', device: this.parameters()[0]?.device ?? 'cpu' });
           const out = this.inference(x, aux);
           if (this.outputKind === 'waveform') {

@@ -378,6 +378,7 @@ export class Vits extends BaseTTS<VitsConfig, VitsBatch, VitsForwardOutput, Vits
           (aux.language && this.languageManager && this.embL
             ? torch.tensor([this.languageManager.idOf(aux.language)], { dtype: 'int64', device: x.device })
             : null);
+        if (this.embL && !languageIds) throw new Error('a multilingual VITS needs a language (--language)');
         const langEmb = this.languageEmbedding({ languageIds });
         const text = this.textEncoder.forward(x, xLengths, langEmb);
         const { xMask } = text;

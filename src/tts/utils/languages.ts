@@ -4,7 +4,7 @@
  * beside its checkpoints so that inference maps names to the same ids.
  */
 import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { readJsonFile } from '../../config/index.ts';
 import type { Sample } from '../../data/formatters.ts';
 
@@ -82,4 +82,23 @@ export class LanguageManager {
     writeFileSync(path, `${JSON.stringify(Object.fromEntries(this.ids), null, 2)}\n`);
     return path;
   }
+}
+
+/**
+ * A config being loaded for inference with its `languageIdsFile` (top level and `modelArgs`) pointed at the
+ * `language_ids.json` found in `dirs` (the config's and the checkpoint's folders) when the recorded path is
+ * gone (a moved run, a Coqui model folder); unchanged when there is none.
+ */
+export function locateLanguageIds<C extends Record<string, unknown>>(config: C, dirs: readonly string[]): C {
+  const args = config.modelArgs as Record<string, unknown> | undefined;
+  const recorded = (args?.languageIdsFile ?? config.languageIdsFile) as string | null | undefined;
+  if (recorded && existsSync(recorded)) return config;
+  const name = recorded ? basename(recorded) : LANGUAGE_IDS_FILE_NAME;
+  const found = dirs.map((d) => join(d, name)).find((p) => existsSync(p));
+  if (!found) return config;
+  return {
+    ...config,
+    languageIdsFile: found,
+    ...(args ? { modelArgs: { ...args, languageIdsFile: found } } : {}),
+  };
 }

@@ -103,8 +103,6 @@ export interface VitsForwardOutput {
 export interface VitsInferenceAux extends VitsAuxInput, InferenceAux {
   /** Given durations `[T_en]` in frames instead of predicted ones. */
   durations?: Tensor | null;
-  /** A language name of the model's `languageManager` (instead of `languageIds`). */
-  language?: string | null;
   /** SDP noise multiplier (default: the config's inferenceNoiseScaleDp); `noiseScale` and `lengthScale`
    * default to the config's inferenceNoiseScale and lengthScale. */
   noiseScaleDp?: number;

@@ -1,17 +1,17 @@
-// Parity with Coqui TTS 0.22 VITS on the reference fixtures (shared parity README, section vits/), up to the
-// waveform decoder's input: config import, the spectrogram functions, forward (with Coqui's recorded random
-// draws replayed through a NoiseSource), the generator and discriminator losses on the recorded
-// discriminator outputs, and inference (deterministic and noisy).
+// Parity with Coqui TTS 0.22 VITS on the reference fixtures (shared parity README, section vits/), end to end:
+// config import, the state dict (strict load, discriminator widths read off the weights), the spectrogram
+// functions, forward (Coqui's recorded random draws replayed through a NoiseSource) up to the decoded waveform,
+// the generator and discriminator losses on the recorded discriminator outputs, and inference (deterministic
+// and noisy) up to the waveform. The discriminator and the train step: vits_train_parity.test.ts.
 //
-// tests/fixtures/parity/vits/ holds byte-identical copies of the shared set's files (weights.safetensors
-// whole: 5.1 of its 6.4 MB are the stochastic duration predictor, which these tests need; the decoder and
-// discriminator tensors (0.3 MB) are for the end-to-end tests once the HiFiGAN side lands). RIBBIT_PARITY_DIR
-// points the tests at another copy. Every shape and length is read from the fixtures.
+// tests/fixtures/parity/vits/ holds byte-identical copies of the shared set's files. RIBBIT_PARITY_DIR points
+// the tests at another copy. Every shape and length is read from the fixtures.
 //
 // Tolerances (README "Tolerances"; Coqui's own float32-vs-float64 deviation is ~1e-6 on these tensors):
 // latent tensors (z, z_p, m_p, logs_p, m_q, logs_q, logw) 1e-4 absolute; spectrogram / mel tensors 1e-4
 // relative to the tensor's max; mas.logp 1e-3 relative; loss items 1e-5 relative; exact for token lengths,
-// slice_ids, MAS alignments, inference durations / alignments / masks, and the real-waveform segment (a copy).
+// slice_ids, MAS alignments, inference durations / alignments / masks, and the real-waveform segment (a copy);
+// waveforms 1e-5 absolute (Coqui's float32-vs-float64 deviation ~2e-8).
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -571,6 +571,11 @@ export class Vits extends BaseTTS<VitsConfig, VitsBatch, VitsForwardOutput, Vits
 
   // ----- training helpers ------------------------------------------------------------------------------------
 
+  /** Trainer callback: freezes what the config says (Coqui's `on_epoch_start`). */
+  onEpochStart(): void {
+    this.freezeLayers();
+  }
+
   /** Stops gradients into the parts the config freezes (Coqui's `_freeze_layers`, run at each epoch start). */
   freezeLayers(): void {
     const a = this.args;

@@ -224,11 +224,7 @@ export class TTSDataset implements BatchSource {
     }
     const audio = this.options.audio;
     if (!audio.prepareWav) return samples;
-    return torch.tidy(() =>
-      (audio.prepareWav as (w: torch.Tensor) => torch.Tensor)
-        .call(audio, torch.tensor(samples))
-        .toFloat32Array(),
-    );
+    return torch.tidy(() => (audio.prepareWav?.(torch.tensor(samples)) as torch.Tensor).toFloat32Array());
   }
 
   /** The mel of item `i` as [frames * C] row-major ([frames, C]). */

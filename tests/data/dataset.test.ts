@@ -349,3 +349,34 @@ describe('TTSDataset', { skip }, () => {
     }
   });
 });
+
+describe("TTSDataset output 'waveform' (VITS)", { skip }, () => {
+  test('padded waveforms [B, 1, T] with lengths and relative lengths, the same text fields', async () => {
+    const ds = await dataset({ output: 'waveform' });
+    const order = ds.batchOrder(0);
+    const b = await ds.collate(order[0]);
+    const wavs = await Promise.all(order[0].map((i) => ds.wav(i)));
+    const lens = wavs.map((w) => w.length);
+    const max = Math.max(...lens);
+    const waveform = b.waveform as torch.Tensor;
+    assert.deepEqual(waveform.shape, [order[0].length, 1, max]);
+    assert.deepEqual(values(b.waveformLengths as torch.Tensor), lens);
+    assert.deepEqual(
+      values(b.waveformRelLengths as torch.Tensor),
+      lens.map((n) => Math.fround(n / max)),
+    );
+    assert.equal(b.mel, undefined);
+    for (const [k, w] of wavs.entries()) {
+      const row = waveform.select(0, k).reshape([-1]).toFloat32Array();
+      assert.deepEqual(row.subarray(0, w.length), w);
+      // padded with the tokenizer's pad id value, as Coqui's VitsDataset does
+      assert.ok(row.subarray(w.length).every((v) => v === tokenizer.padId));
+    }
+    const mels = await (await dataset()).collate(order[0]);
+    assert.deepEqual(values(b.tokenIds as torch.Tensor), values(mels.tokenIds as torch.Tensor));
+    assert.deepEqual(b.speakerNames, mels.speakerNames);
+    // a second collate (from the cache) gives the same batch
+    const again = await ds.collate(order[0]);
+    assert.deepEqual(values(again.waveform as torch.Tensor), values(waveform));
+  });
+});

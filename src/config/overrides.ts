@@ -138,6 +138,11 @@ function isPrimitiveKind(field: Field): boolean {
   return ['int', 'number', 'bool', 'string', 'enum', 'literal'].includes(field.def.kind);
 }
 
+/** A list item that a plain command-line token can be: a primitive, or a union with a primitive option. */
+function takesPlainToken(field: Field): boolean {
+  return isPrimitiveKind(field) || (field.def.kind === 'union' && field.def.options!.some(isPrimitiveKind));
+}
+
 /** Converts a command-line string to a value of `field`'s type (range and enum checks come later). */
 export function coerceValue(
   field: Field | undefined,
@@ -176,7 +181,7 @@ export function coerceValue(
     case 'literal':
       return typeof d.values![0] === 'string' ? raw : tryJson(raw).ok ? parsePythonJson(raw) : raw;
     case 'array': {
-      if (!raw.trimStart().startsWith('[') && isPrimitiveKind(d.item!)) {
+      if (!raw.trimStart().startsWith('[') && takesPlainToken(d.item!)) {
         const one = coerceValue(d.item!, raw, `${path}.0`, problems);
         return [one];
       }
@@ -323,7 +328,7 @@ export function applyOverrides<T extends object>(
       continue;
     } else if (
       leaf?.def.kind === 'array' &&
-      isPrimitiveKind(leaf.def.item!) &&
+      takesPlainToken(leaf.def.item!) &&
       !next.trimStart().startsWith('[')
     ) {
       // Coqui's nargs form: every following non-option token is an item.

@@ -20,6 +20,8 @@ const IN_PROCESS_LOADER =
 const NO_SAMPLERS =
   'no weighted samplers: batches are length buckets (batchGroupSize) drawn in a shuffled order';
 
+const NO_SPEAKER_ENCODER = 'no speaker-encoder consistency loss (Vits refuses useSpeakerEncoderAsLoss)';
+
 /** Why a field has no effect, and the values (besides the default) that agree with what ribbit does anyway. */
 export interface UnsupportedField {
   reason: string;
@@ -84,6 +86,17 @@ export const UNSUPPORTED_FIELDS: Readonly<Record<string, string | UnsupportedFie
   maxSeqLen: 'legacy Coqui field; maxTextLen filters samples',
   r: 'the reduction factor of Glow-TTS is always 1',
   dVectorFile: 'd-vector files are not read yet (speaker embeddings come from useSpeakerEmbedding)',
+  // VitsConfig
+  speakerEncoderLossAlpha: NO_SPEAKER_ENCODER,
+  'modelArgs.speakerEncoderConfigPath': NO_SPEAKER_ENCODER,
+  'modelArgs.speakerEncoderModelPath': NO_SPEAKER_ENCODER,
+  'modelArgs.interpolateZ': 'encoderSampleRate is not supported (Vits refuses it): z is never interpolated',
+  'modelArgs.reinitDp': 'layers are not re-initialised after a restored checkpoint',
+  'modelArgs.reinitTextEncoder': 'layers are not re-initialised after a restored checkpoint',
+  returnWav: { reason: 'the VITS data loader always yields waveforms', agrees: [true] },
+  useWeightedSampler: NO_SAMPLERS,
+  weightedSamplerAttrs: NO_SAMPLERS,
+  weightedSamplerMultipliers: NO_SAMPLERS,
 };
 
 /** One unsupported field set to a value other than its default (and other than the values that agree). */

@@ -193,7 +193,10 @@ test('unknown fields and bad values: one ConfigError naming each', () => {
     { path: 'epochs', message: 'missing value (expected an integer >= 0)' },
     { path: 'batchSize', message: 'expected an integer >= 1, got 0' },
   ]);
-  assert.match(problems[5].message, /^expected an array of string, got "\[1," \(not a JSON array: /);
+  assert.match(
+    problems[5].message,
+    /^expected an array of string \| \(string \| null\)\[\], got "\[1," \(not a JSON array: /,
+  );
   // Values are validated against ranges after typing.
   assert.throws(
     () => applyOverrides(cfg, ['--audio.sampleRate=100']),

@@ -35,11 +35,12 @@ test('wrong type: path, received value and what is allowed', () => {
   assert.equal(p.message, 'expected true or false, got "yes"');
 
   p = one(() => BaseTTSConfig.parse({ testSentences: 'hello' }));
-  assert.equal(p.message, 'expected an array of string, got "hello"');
+  // test sentences: a text or Coqui's [text, speaker, style wav, language]
+  assert.equal(p.message, 'expected an array of string | (string | null)[], got "hello"');
 
   p = one(() => BaseTTSConfig.parse({ testSentences: ['a', 3] }));
   assert.equal(p.path, 'testSentences.1');
-  assert.equal(p.message, 'expected a string, got 3');
+  assert.equal(p.message, 'expected a string or an array of string | null, got 3');
 
   p = one(() => BaseTTSConfig.parse({ audio: [] }));
   assert.equal(p.message, 'expected an object (BaseAudioConfig), got []');

@@ -89,7 +89,7 @@ function ribbit(config: VitsConfig): { params: number; numChars: number; step: n
   return { params, numChars: model.args.numChars, step: median(times), rtf: median(rtfs) };
 }
 
-const PY = String.raw`
+const PY = `
 import sys, time, json
 sys.path[:0] = [sys.argv[1], sys.argv[1] + '/vendor']
 import stubs, torch

@@ -224,7 +224,8 @@ export class TTSDataset implements BatchSource {
     }
     const audio = this.options.audio;
     if (!audio.prepareWav) return samples;
-    return torch.tidy(() => (audio.prepareWav?.(torch.tensor(samples)) as torch.Tensor).toFloat32Array());
+    const prepare = audio.prepareWav.bind(audio);
+    return torch.tidy(() => prepare(torch.tensor(samples)).toFloat32Array());
   }
 
   /** The mel of item `i` as [frames * C] row-major ([frames, C]). */

@@ -1,5 +1,6 @@
 /** `ribbit serve`: the HTTP TTS server (Coqui and MaryTTS compatible, streaming, web page). */
 import { resolveLoaderModule } from '../inference/load.ts';
+import { cliManagerOptions, resolveModelName } from '../inference/model_manager.ts';
 import { createSynthesisPool } from '../server/pool.ts';
 import { startTtsServer } from '../server/server.ts';
 import type { Command } from './command.js';
@@ -23,7 +24,9 @@ function jobTimeoutMs(v: unknown): number | undefined {
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'Serve a model over HTTP (Coqui /api/tts, MaryTTS /process, streaming, a web page).',
-  usage: 'ribbit serve --model-path PATH --config-path PATH [--port 5002] [--host 127.0.0.1] [--workers N]',
+  usage:
+    'ribbit serve [--model-name NAME | --model-path PATH [--config-path PATH]] [--port 5002] [--host 127.0.0.1] ' +
+    '[--workers N]\n       (no model: the bundled voice)',
   description:
     'Endpoints: / (web page), /api/tts and /api/tts/stream (?text=&speaker_id=&language_id=&speed=), /locales,\n' +
     '/voices, /process (?INPUT_TEXT=), /api/speakers, /health. Each worker thread loads its own copy of the\n' +
@@ -69,6 +72,7 @@ export const serveCommand: Command = {
     },
   ],
   examples: [
+    'ribbit serve --model-name tts_models/en/ljspeech/glow-tts',
     'ribbit serve --model-path run/best_model.pth --config-path run/config.json',
     'ribbit serve --model-path m.pth --config-path c.json --port 8080 --workers 2 --queue-size 64',
     'ribbit serve --loader fake --port 5002      # the serving path with a fake model',
@@ -79,7 +83,7 @@ export const serveCommand: Command = {
     const port = Number(o.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw new UsageError(`--port must be in [0, 65535]`);
-    const loadOptions = loadOptionsFromArgs(args);
+    const loadOptions = await resolveModelName(loadOptionsFromArgs(args), cliManagerOptions());
     if (typeof o.speaker === 'string' && o.speaker) loadOptions.speaker = o.speaker;
     const workers = positiveInt(o.workers, 'workers', 0);
     const pool = await createSynthesisPool({

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { encodeWav, writeWav } from '../audio/wav.ts';
 import { type LoadOptions, loadFromModule, resolveLoaderModule } from '../inference/load.ts';
+import { cliManagerOptions, resolveModelName } from '../inference/model_manager.ts';
 import { parseNormalization } from '../inference/normalize.ts';
 import type { Synthesizer } from '../inference/synthesizer.ts';
 import type { SynthesisOptions } from '../inference/types.ts';
@@ -13,6 +14,18 @@ import { UsageError } from './command.js';
 
 /** Options that pick and load a model (shared by speak, list-speakers and serve). */
 export const MODEL_OPTIONS: OptionSpec[] = [
+  {
+    name: 'model-name',
+    type: 'string',
+    arg: 'NAME',
+    help: 'A Coqui released model, tts_models/<lang>/<dataset>/<model> (see list-models): downloaded once, cached.',
+  },
+  {
+    name: 'vocoder-name',
+    type: 'string',
+    arg: 'NAME',
+    help: "A Coqui released vocoder, vocoder_models/... (default with --model-name: the model's, if ribbit has it).",
+  },
   {
     name: 'model-path',
     type: 'string',
@@ -92,6 +105,8 @@ function num(v: unknown): number | undefined {
 export function loadOptionsFromArgs(args: ParsedArgs): LoadOptions {
   const o = args.options;
   const out: LoadOptions = {
+    modelName: str(o.modelName),
+    vocoderName: str(o.vocoderName),
     modelPath: str(o.modelPath),
     configPath: str(o.configPath),
     vocoderPath: str(o.vocoderPath),
@@ -117,7 +132,8 @@ export function loadOptionsFromArgs(args: ParsedArgs): LoadOptions {
 
 /** Loads the Synthesizer that `--loader` (default: the installed model loader) builds from the options. */
 export async function loadFromArgs(args: ParsedArgs): Promise<Synthesizer> {
-  return loadFromModule(resolveLoaderModule(str(args.options.loader)), loadOptionsFromArgs(args));
+  const options = await resolveModelName(loadOptionsFromArgs(args), cliManagerOptions());
+  return loadFromModule(resolveLoaderModule(str(args.options.loader)), options);
 }
 
 /** Per-call synthesis options from `VOICE_OPTIONS`. */
@@ -145,7 +161,9 @@ async function readStdin(): Promise<string> {
 export const speakCommand: Command = {
   name: 'speak',
   summary: 'Synthesize speech from text into a WAV file (or stdout).',
-  usage: 'ribbit speak --text TEXT --model-path PATH --config-path PATH [options] (--out FILE | --pipe-out)',
+  usage:
+    'ribbit speak [--text TEXT] [--model-name NAME | --model-path PATH [--config-path PATH]] [options] ' +
+    '[--out FILE | --pipe-out]\n       (no model: the bundled voice)',
   description:
     'Text of any length is split into sentences and spoken sentence by sentence. Without --text, the text is\n' +
     'read from standard input (or from --text-file). A summary (duration, sentences, real-time factor, and the\n' +
@@ -160,6 +178,8 @@ export const speakCommand: Command = {
     { name: 'bits', type: 'number', arg: 'N', help: 'Bits per sample: 16, 24 or 32 (PCM).', default: 16 },
   ],
   examples: [
+    'ribbit speak --text "Hello world." --out hello.wav      # the bundled voice',
+    'ribbit speak --text "Hello world." --model-name tts_models/en/ljspeech/glow-tts --out hello.wav',
     'ribbit speak --text "Hello world." --model-path run/best_model.pth --config-path run/config.json --out hello.wav',
     'ribbit speak --text "Slower, please." --speed 0.8 --model-path m.pth --config-path c.json --out slow.wav',
     'ribbit speak --text "Hi!" --speaker p225 --model-path vctk.pth --config-path c.json --pipe-out | aplay',

@@ -89,7 +89,8 @@ export const listModelsCommand: Command = {
     if (typeof o.name === 'string' && o.name) {
       const d = describe(findEntry(catalogue, o.name));
       if (o.json) console.log(JSON.stringify(d, null, 2));
-      else for (const [k, v] of Object.entries(d)) if (v !== undefined && v !== null) console.log(`${k}: ${v}`);
+      else
+        for (const [k, v] of Object.entries(d)) if (v !== undefined && v !== null) console.log(`${k}: ${v}`);
       return 0;
     }
     const kind = String(o.type);
@@ -108,7 +109,9 @@ export const listModelsCommand: Command = {
     console.log(`     ${'name'.padEnd(w)}${'architecture'.padEnd(18)}ribbit runs it`);
     rows.forEach((d, i) => {
       const mark = d.downloaded ? '  [already downloaded]' : '';
-      console.log(`${String(i + 1).padStart(3)}: ${d.name.padEnd(w)}${d.architecture.padEnd(18)}${d.runs}${mark}`);
+      console.log(
+        `${String(i + 1).padStart(3)}: ${d.name.padEnd(w)}${d.architecture.padEnd(18)}${d.runs}${mark}`,
+      );
     });
     return 0;
   },

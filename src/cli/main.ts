@@ -29,7 +29,9 @@ function mainHelp(): string {
 
 /** The package's version (package.json, two folders up from src/cli/ and from dist/cli/). */
 export function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   return pkg.version;
 }
 

@@ -34,7 +34,10 @@ export interface CatalogueEntry {
 }
 
 /** Raw `.models.json`: type -> language -> dataset -> model -> fields. */
-export type RawCatalogue = Record<string, Record<string, Record<string, Record<string, Record<string, unknown>>>>>;
+export type RawCatalogue = Record<
+  string,
+  Record<string, Record<string, Record<string, Record<string, unknown>>>>
+>;
 
 /**
  * Architecture of a catalogue model from its name, first match wins. Coqui's names are the model folder names
@@ -109,7 +112,10 @@ export function readCatalogue(path: string | URL = COQUI_CATALOGUE): CatalogueEn
 }
 
 /** Whether ribbit has the entry's architecture (registered models now, at run time) and its archive to get. */
-export function canRun(entry: CatalogueEntry, registered: readonly string[] = registeredModelNames()): boolean {
+export function canRun(
+  entry: CatalogueEntry,
+  registered: readonly string[] = registeredModelNames(),
+): boolean {
   return entry.url !== undefined && registered.includes(entry.architecture);
 }
 

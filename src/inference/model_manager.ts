@@ -10,7 +10,16 @@
  * (and MD5 where the catalogue gives one) and every entry's CRC-32 checks out. A bad archive is deleted.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import {
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -23,16 +32,21 @@ import { crc32 } from '../util/crc.ts';
 import type { LoadOptions } from './load.ts';
 import {
   type CatalogueEntry,
-  canRun,
   cannotRunReason,
+  canRun,
   findEntry,
-  type RawCatalogue,
   parseCatalogue,
+  type RawCatalogue,
   readCatalogue,
 } from './model_catalogue.ts';
 
 /** Progress of one download: bytes so far (including a resumed part) of `total` (undefined: unknown). */
-export type DownloadProgress = (p: { name: string; received: number; total?: number; done?: boolean }) => void;
+export type DownloadProgress = (p: {
+  name: string;
+  received: number;
+  total?: number;
+  done?: boolean;
+}) => void;
 
 export interface ModelManagerOptions {
   /** Cache folder (default: {@link modelsHome}). */
@@ -109,7 +123,9 @@ async function downloadResumable(url: string, part: string, name: string, onProg
     total = length === null ? undefined : Number(length);
   } else {
     await res.body?.cancel();
-    throw new Error(`downloading ${name} failed: ${url} answered HTTP ${res.status} ${res.statusText}`.trim());
+    throw new Error(
+      `downloading ${name} failed: ${url} answered HTTP ${res.status} ${res.statusText}`.trim(),
+    );
   }
   if (!res.body) throw new Error(`downloading ${name} failed: ${url} sent no body`);
   let received = offset;
@@ -242,7 +258,10 @@ export function fixConfigPaths(dir: string): string[] {
  * @throws Error when the download fails (HTTP error, short read), the archive is corrupt (the partial
  *   download and extraction are removed), or the archive holds no checkpoint/config.
  */
-export async function downloadModel(entry: CatalogueEntry, options: ModelManagerOptions = {}): Promise<CachedModel> {
+export async function downloadModel(
+  entry: CatalogueEntry,
+  options: ModelManagerOptions = {},
+): Promise<CachedModel> {
   const home = options.home ?? modelsHome();
   const folder = cacheFolderName(entry);
   const dir = join(home, folder);
@@ -275,7 +294,9 @@ export async function downloadModel(entry: CatalogueEntry, options: ModelManager
   } catch (e) {
     rmSync(tmp, { recursive: true, force: true });
     rmSync(part, { force: true });
-    throw new Error(`the archive of ${entry.name} (${entry.url}) is corrupt and was deleted: ${(e as Error).message}`);
+    throw new Error(
+      `the archive of ${entry.name} (${entry.url}) is corrupt and was deleted: ${(e as Error).message}`,
+    );
   }
   rmSync(part, { force: true });
   if (entry.license) options.log?.(` > Model's license: ${entry.license}`);
@@ -298,7 +319,10 @@ function requireRunnable(entry: CatalogueEntry, configPath?: string): void {
  * whose architecture ribbit lacks is left out (Griffin-Lim, said through `log`); a named one is an error.
  * Options without either name come back as they are.
  */
-export async function resolveModelName(options: LoadOptions, manager: ModelManagerOptions = {}): Promise<LoadOptions> {
+export async function resolveModelName(
+  options: LoadOptions,
+  manager: ModelManagerOptions = {},
+): Promise<LoadOptions> {
   const { modelName, vocoderName, ...out } = options;
   if (!modelName && !vocoderName) return options;
   await import('../models/index.ts'); // every model family registered: what ribbit can run
@@ -308,7 +332,8 @@ export async function resolveModelName(options: LoadOptions, manager: ModelManag
     if (options.modelPath || options.configPath)
       throw new Error('give either a model name or a model path/config path, not both');
     const entry = findEntry(catalogue, modelName);
-    if (entry.type !== 'tts_models') throw new Error(`${modelName} is not a text-to-speech model (tts_models/...)`);
+    if (entry.type !== 'tts_models')
+      throw new Error(`${modelName} is not a text-to-speech model (tts_models/...)`);
     requireRunnable(entry);
     const model = await downloadModel(entry, manager);
     requireRunnable(entry, model.configPath);
@@ -355,7 +380,9 @@ export function progressBar(stream: NodeJS.WriteStream = process.stderr): Downlo
     last = now;
     const frac = total ? Math.min(1, received / total) : 0;
     const bar = `${'#'.repeat(Math.round(frac * 30))}${'-'.repeat(30 - Math.round(frac * 30))}`;
-    stream.write(`\r > ${name} [${bar}] ${total ? `${Math.round(frac * 100)}% ` : ''}${size}${done ? '\n' : ''}`);
+    stream.write(
+      `\r > ${name} [${bar}] ${total ? `${Math.round(frac * 100)}% ` : ''}${size}${done ? '\n' : ''}`,
+    );
   };
 }
 

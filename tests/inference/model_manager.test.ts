@@ -1,0 +1,314 @@
+// Coqui's released models by name, against a local HTTP server on 127.0.0.1 that serves archives shaped like
+// Coqui's releases (a zip holding one folder `tts_models--xx--test--glow-tts/` with `model_file.pth` and
+// `config.json`, made here from tests/fixtures/coqui_glow_tts): download, cache hit, resumed download, corrupt
+// archives refused with the cache left clean, unknown names, server errors; and docs/models.md is current.
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { modelsMarkdown } from '../../src/cli/list_models.ts';
+import { loadSynthesizer } from '../../src/inference/load.ts';
+import { architectureOf, readCatalogue } from '../../src/inference/model_catalogue.ts';
+import { fixConfigPaths, modelsHome, resolveModelName } from '../../src/inference/model_manager.ts';
+import { crc32 } from '../../src/util/crc.ts';
+
+const fixture = new URL('../fixtures/coqui_glow_tts/', import.meta.url).pathname;
+
+/** A zip archive of stored (uncompressed) entries: what `zip -0` writes. */
+function makeZip(files: [string, Uint8Array][]): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const [name, data] of files) {
+    const fname = Buffer.from(name, 'utf8');
+    const crc = crc32(data) >>> 0;
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(fname.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(data.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(fname.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, fname, Buffer.from(data));
+    centrals.push(central, fname);
+    offset += 30 + fname.length + data.length;
+  }
+  const cd = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(files.length, 8);
+  end.writeUInt16LE(files.length, 10);
+  end.writeUInt32LE(cd.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, cd, end]);
+}
+
+const folder = 'tts_models--xx--test--glow-tts';
+const config = readFileSync(join(fixture, 'config.json'));
+const good = makeZip([
+  [`${folder}/`, new Uint8Array()],
+  [`${folder}/model_file.pth`, readFileSync(join(fixture, 'model.pth'))],
+  [`${folder}/config.json`, config],
+]);
+/** The same archive with one byte of the checkpoint flipped (its CRC-32 no longer matches). */
+const flipped = Buffer.from(good);
+flipped[good.indexOf('model_file.pth') + 'model_file.pth'.length + 1000] ^= 0xff;
+
+/** Requests the server saw, and what it does per path. */
+const seen: { path: string; range?: string }[] = [];
+let cutNextAt: number | null = null;
+let server: Server;
+let base = '';
+
+function serve(req: IncomingMessage, res: import('node:http').ServerResponse): void {
+  const path = req.url ?? '';
+  seen.push({ path, range: req.headers.range });
+  if (path.startsWith('/error')) {
+    res.writeHead(500).end('boom');
+    return;
+  }
+  const body = path.startsWith('/garbage')
+    ? Buffer.alloc(good.length, 7)
+    : path.startsWith('/flipped')
+      ? flipped
+      : good;
+  const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? '');
+  const start = m ? Number(m[1]) : 0;
+  const headers = { 'content-type': 'application/zip', 'content-length': String(body.length - start) };
+  if (m) {
+    res.writeHead(206, { ...headers, 'content-range': `bytes ${start}-${body.length - 1}/${body.length}` });
+  } else res.writeHead(200, headers);
+  if (cutNextAt !== null) {
+    // an interrupted transfer: part of the body, then the connection drops
+    const cut = cutNextAt;
+    cutNextAt = null;
+    res.write(body.subarray(start, cut));
+    setTimeout(() => res.destroy(), 300);
+    return;
+  }
+  res.end(body.subarray(start));
+}
+
+/** A catalogue in `.models.json` shape whose archives come from the local server. */
+function catalogue(extra: Record<string, unknown> = {}) {
+  const entry = (file: string) => ({
+    description: 'test',
+    github_rls_url: `${base}/${file}/${folder}.zip`,
+    default_vocoder: 'vocoder_models/xx/test/multiband-melgan',
+    license: 'MIT',
+    ...extra,
+  });
+  return {
+    tts_models: {
+      xx: {
+        test: { 'glow-tts': entry('ok') },
+        garbage: { 'glow-tts': entry('garbage') },
+        flipped: { 'glow-tts': entry('flipped') },
+        error: { 'glow-tts': entry('error') },
+        cut: { 'glow-tts': entry('cut') },
+        other: { 'tacotron2-DDC': entry('ok') },
+      },
+    },
+    vocoder_models: { xx: { test: { 'multiband-melgan': { github_rls_url: `${base}/ok/v.zip` } } } },
+  };
+}
+
+function tempHome(): string {
+  return mkdtempSync(join(tmpdir(), 'ribbit-models-'));
+}
+
+/** Files left in the cache (the download folder included). */
+function cacheListing(home: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, rel: string) => {
+    for (const n of readdirSync(d)) {
+      out.push(`${rel}${n}`);
+      if (existsSync(join(d, n)) && !n.includes('.')) walk(join(d, n), `${rel}${n}/`);
+    }
+  };
+  if (existsSync(home)) walk(home, '');
+  return out;
+}
+
+before(async () => {
+  server = createServer(serve);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+after(() => server.close());
+
+test('a model by name downloads, extracts flat, loads with its config, and is then used from the cache', async () => {
+  const home = tempHome();
+  const progress: number[] = [];
+  const lines: string[] = [];
+  const manager = {
+    home,
+    catalogue: catalogue(),
+    onProgress: (p: { received: number }) => progress.push(p.received),
+    log: (l: string) => lines.push(l),
+  };
+  seen.length = 0;
+  const options = await resolveModelName({ modelName: 'tts_models/xx/test/glow-tts' }, manager);
+  assert.equal(options.modelName, undefined);
+  assert.equal(options.modelPath, join(home, folder, 'model_file.pth'));
+  assert.equal(options.configPath, join(home, folder, 'config.json'));
+  assert.deepEqual(readdirSync(join(home, folder)).sort(), ['config.json', 'model_file.pth']);
+  assert.deepEqual(readFileSync(options.configPath as string), config);
+  // the default vocoder's architecture (multiband_melgan) is not registered: Griffin-Lim, said once, nothing fetched
+  assert.equal(options.vocoderPath, undefined);
+  assert.ok(lines.some((l) => /multiband-melgan.*Griffin-Lim/.test(l)));
+  assert.deepEqual(
+    seen.map((s) => s.path),
+    [`/ok/${folder}.zip`],
+  );
+  assert.equal(progress.at(-1), good.length);
+  assert.deepEqual(readdirSync(join(home, '.downloads')), [], 'no partial download left');
+
+  const synth = await loadSynthesizer(options);
+  const result = await synth.synthesize('Hello there.');
+  assert.ok(result.samples.length > 0);
+
+  // cache hit: no request at all
+  seen.length = 0;
+  const again = await resolveModelName({ modelName: 'tts_models/xx/test/glow-tts' }, manager);
+  assert.deepEqual(again, options);
+  assert.equal(seen.length, 0);
+  rmSync(home, { recursive: true, force: true });
+});
+
+test('an interrupted download is resumed with an HTTP Range request', async () => {
+  const home = tempHome();
+  const manager = { home, catalogue: catalogue() };
+  seen.length = 0;
+  cutNextAt = 100_000;
+  await assert.rejects(
+    resolveModelName({ modelName: 'tts_models/xx/test/glow-tts' }, manager),
+    /interrupted after \d+ bytes.*run the same command again to resume/,
+  );
+  const part = join(home, '.downloads', `${folder}.zip.part`);
+  assert.equal(readFileSync(part).length, 100_000);
+  assert.ok(!existsSync(join(home, folder)));
+  const options = await resolveModelName({ modelName: 'tts_models/xx/test/glow-tts' }, manager);
+  assert.deepEqual(
+    seen.map((s) => s.range),
+    [undefined, 'bytes=100000-'],
+  );
+  assert.deepEqual(readFileSync(options.configPath as string), config);
+  assert.ok(!existsSync(part));
+  rmSync(home, { recursive: true, force: true });
+});
+
+test('a corrupt archive (not a zip, a bad CRC-32, a wrong MD5) is refused and the cache left clean', async () => {
+  for (const [name, extra, why] of [
+    ['tts_models/xx/garbage/glow-tts', {}, /corrupt and was deleted/],
+    ['tts_models/xx/flipped/glow-tts', {}, /CRC-32 mismatch/],
+    [
+      'tts_models/xx/test/glow-tts',
+      { model_hash: 'f'.repeat(32) },
+      /MD5 [0-9a-f]{32}, the catalogue says f{32}/,
+    ],
+  ] as const) {
+    const home = tempHome();
+    await assert.rejects(resolveModelName({ modelName: name }, { home, catalogue: catalogue(extra) }), why);
+    assert.deepEqual(cacheListing(home), ['.downloads'], name);
+    rmSync(home, { recursive: true, force: true });
+  }
+  // the right MD5 passes
+  const home = tempHome();
+  const md5 = createHash('md5').update(good).digest('hex');
+  const ok = await resolveModelName(
+    { modelName: 'tts_models/xx/test/glow-tts' },
+    { home, catalogue: catalogue({ model_hash: md5 }) },
+  );
+  assert.ok(existsSync(ok.modelPath as string));
+  rmSync(home, { recursive: true, force: true });
+});
+
+test('unknown names, server errors and architectures ribbit lacks fail in one sentence', async () => {
+  const home = tempHome();
+  const manager = { home, catalogue: catalogue() };
+  await assert.rejects(
+    resolveModelName({ modelName: 'tts_models/xx/test/nope' }, manager),
+    /unknown model name 'tts_models\/xx\/test\/nope'.*Did you mean: .*ribbit list-models/,
+  );
+  await assert.rejects(
+    resolveModelName({ modelName: 'tts_models/xx/error/glow-tts' }, manager),
+    /downloading tts_models\/xx\/error\/glow-tts failed: .* answered HTTP 500/,
+  );
+  seen.length = 0;
+  await assert.rejects(
+    resolveModelName({ modelName: 'tts_models/xx/other/tacotron2-DDC' }, manager),
+    /^Error: ribbit cannot run tts_models\/xx\/other\/tacotron2-DDC yet: its architecture, tacotron2, is not implemented in ribbit \(it runs [a-z_, ]+\)\.$/,
+  );
+  assert.equal(seen.length, 0, 'nothing downloaded for a model ribbit cannot run');
+  await assert.rejects(
+    resolveModelName({ vocoderName: 'vocoder_models/xx/test/multiband-melgan' }, manager),
+    /its architecture, multiband_melgan, is not implemented/,
+  );
+  assert.deepEqual(cacheListing(home).sort(), ['.downloads']);
+  rmSync(home, { recursive: true, force: true });
+});
+
+test("config paths point at the release's files (Coqui's _update_paths)", () => {
+  const dir = tempHome();
+  writeFileSync(
+    join(dir, 'config.json'),
+    JSON.stringify({
+      audio: { stats_path: '/old/scale_stats.npy' },
+      speakers_file: null,
+      d_vector_file: ['/old/speakers.json'],
+      model_args: { speakers_file: '/old/ids.json' },
+      untouched: 1,
+    }),
+  );
+  for (const f of ['scale_stats.npy', 'speakers.json', 'speaker_ids.json']) writeFileSync(join(dir, f), '{}');
+  assert.deepEqual(fixConfigPaths(dir).sort(), [
+    'audio.stats_path',
+    'd_vector_file',
+    'model_args.speakers_file',
+    'speakers_file',
+  ]);
+  const c = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8'));
+  assert.equal(c.audio.stats_path, join(dir, 'scale_stats.npy'));
+  assert.equal(c.speakers_file, join(dir, 'speaker_ids.json'));
+  assert.deepEqual(c.d_vector_file, [join(dir, 'speakers.json')]);
+  assert.equal(c.model_args.speakers_file, join(dir, 'speaker_ids.json'));
+  assert.equal(c.untouched, 1);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+test('the cache folder: RIBBIT_HOME, else XDG_DATA_HOME, else ~/.local/share', () => {
+  assert.equal(modelsHome({ RIBBIT_HOME: '/r', XDG_DATA_HOME: '/x' }), '/r/models');
+  assert.equal(modelsHome({ XDG_DATA_HOME: '/x' }), '/x/ribbit/models');
+  assert.match(modelsHome({}), /\.local\/share\/ribbit\/models$/);
+});
+
+test("the shipped catalogue is Coqui 0.22's and names architectures; docs/models.md is current", async () => {
+  const entries = readCatalogue();
+  const byName = new Map(entries.map((e) => [e.name, e]));
+  assert.equal(byName.get('tts_models/en/ljspeech/glow-tts')?.architecture, 'glow_tts');
+  assert.equal(
+    byName.get('tts_models/en/ljspeech/glow-tts')?.defaultVocoder,
+    'vocoder_models/en/ljspeech/multiband-melgan',
+  );
+  assert.equal(byName.get('vocoder_models/en/ljspeech/hifigan_v2')?.architecture, 'hifigan');
+  assert.equal(architectureOf('capacitron-t2-c50'), 'tacotron2');
+  // every model and its default vocoder name an entry that exists
+  for (const e of entries) if (e.defaultVocoder) assert.ok(byName.has(e.defaultVocoder), e.defaultVocoder);
+  await import('../../src/models/index.ts');
+  const doc = readFileSync(new URL('../../docs/models.md', import.meta.url), 'utf8');
+  assert.equal(doc, modelsMarkdown(entries), 'docs/models.md is stale: run `npm run docs:models`');
+});

@@ -254,6 +254,29 @@ test('npm pack, install into a fresh project, import from plain .mjs, speak, run
   assert.equal((await run(bin, ['--version'], consumer)).stdout.trim(), pkg.version);
   await run(bin, ['speak', '--text', 'The command line works too.', '--out', 'cli.wav'], consumer);
   assert.ok(readWav(join(consumer, 'cli.wav')).samples.length > 0);
+  // serving: a worker thread loads dist/ (no tsx there either)
+  const server = spawn(bin, ['serve', '--port', '0', '--workers', '1'], { cwd: consumer, env: cleanEnv });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      let seen = '';
+      server.stdout.on('data', (d: Buffer) => {
+        seen += d.toString();
+        const m = /Serving on (http:\/\/\S+)/.exec(seen);
+        if (m) resolve(m[1]);
+      });
+      server.stderr.on('data', (d: Buffer) => {
+        seen += d.toString();
+      });
+      server.on('exit', (code) => reject(new Error(`ribbit serve exited (${code}):\n${seen}`)));
+    });
+    const res = await fetch(
+      `${url.replace(/\/$/, '')}/api/tts?text=${encodeURIComponent('Served by a worker.')}`,
+    );
+    assert.equal(res.status, 200);
+    assert.ok(readWav(new Uint8Array(await res.arrayBuffer())).samples.length > 0);
+  } finally {
+    server.kill('SIGTERM');
+  }
   lap('bin');
   console.log(`# seconds since start: ${JSON.stringify(times)}`);
 });

@@ -3,13 +3,24 @@
 // `config.json`, made here from tests/fixtures/coqui_glow_tts): download, cache hit, resumed download, corrupt
 // archives refused with the cache left clean, unknown names, server errors; and docs/models.md is current.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { readWav } from '../../src/audio/wav.ts';
 import { modelsMarkdown } from '../../src/cli/list_models.ts';
 import { loadSynthesizer } from '../../src/inference/load.ts';
 import { architectureOf, readCatalogue } from '../../src/inference/model_catalogue.ts';
@@ -311,4 +322,52 @@ test("the shipped catalogue is Coqui 0.22's and names architectures; docs/models
   await import('../../src/models/index.ts');
   const doc = readFileSync(new URL('../../docs/models.md', import.meta.url), 'utf8');
   assert.equal(doc, modelsMarkdown(entries), 'docs/models.md is stale: run `npm run docs:models`');
+});
+
+test('the CLI: list-models marks what runs; speak --model-name uses a cached model with no network', () => {
+  const bin = new URL('../../bin/ribbit.mjs', import.meta.url).pathname;
+  const home = tempHome();
+  const env = { ...process.env, RIBBIT_HOME: home };
+  const list = spawnSync(process.execPath, [bin, 'list-models', '--language', 'en', '--runnable', '--json'], {
+    env,
+    encoding: 'utf8',
+  });
+  assert.equal(list.status, 0, list.stderr);
+  const rows = list.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+  assert.ok(rows.some((r) => r.name === 'tts_models/en/ljspeech/glow-tts'));
+  assert.ok(rows.every((r) => r.runs !== 'no' && r.language === 'en'));
+
+  // a model already in the cache (as a download leaves it) is used as it is: no download is started
+  const dir = join(home, 'models', 'tts_models--en--ljspeech--glow-tts');
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(join(fixture, 'model.pth'), join(dir, 'model_file.pth'));
+  copyFileSync(join(fixture, 'config.json'), join(dir, 'config.json'));
+  const out = join(home, 'out.wav');
+  const speak = spawnSync(
+    process.execPath,
+    [bin, 'speak', '--model-name', 'tts_models/en/ljspeech/glow-tts', '--text', 'Hello.', '--out', out],
+    {
+      env: { ...env, HTTPS_PROXY: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9' },
+      encoding: 'utf8',
+    },
+  );
+  assert.equal(speak.status, 0, speak.stderr);
+  assert.match(speak.stderr, /already downloaded/);
+  assert.match(speak.stderr, /multiband-melgan .*Griffin-Lim instead/);
+  assert.ok(readWav(out).samples.length > 0);
+
+  const unsupported = spawnSync(
+    process.execPath,
+    [bin, 'speak', '--model-name', 'tts_models/en/ljspeech/tacotron2-DDC', '--text', 'Hi.', '--out', out],
+    { env, encoding: 'utf8' },
+  );
+  assert.equal(unsupported.status, 1);
+  assert.match(
+    unsupported.stderr.trim(),
+    /^ribbit speak: ribbit cannot run tts_models\/en\/ljspeech\/tacotron2-DDC yet: its architecture, tacotron2, is not implemented in ribbit \(it runs [^)]+\)\.$/,
+  );
+  rmSync(home, { recursive: true, force: true });
 });

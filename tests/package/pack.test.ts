@@ -201,7 +201,11 @@ test('npm pack, install into a fresh project, import from plain .mjs, speak, run
     join(consumer, 'speak.mjs'),
     [
       "import { loadSynthesizer, writeWav } from 'ribbit';",
+      "import { readFileSync } from 'node:fs';",
       "import { torchVersion } from 'ribbit/torch';",
+      '// every subpath of the exports map imports',
+      "const { exports } = JSON.parse(readFileSync('node_modules/ribbit/package.json', 'utf8'));",
+      "for (const key of Object.keys(exports)) if (key !== './package.json') await import(key.replace('.', 'ribbit'));",
       'const synth = await loadSynthesizer({});',
       "const { samples, sampleRate } = await synth.synthesize('Hello from a plain JavaScript module.');",
       'writeWav(process.argv[2], samples, sampleRate);',

@@ -4,7 +4,7 @@ import { createSynthesisPool } from '../server/pool.ts';
 import { startTtsServer } from '../server/server.ts';
 import type { Command } from './command.js';
 import { UsageError } from './command.js';
-import { loadOptionsFromArgs, MODEL_OPTIONS, VOICE_OPTIONS } from './speak.ts';
+import { LIMIT_OPTIONS, loadOptionsFromArgs, MODEL_OPTIONS, VOICE_OPTIONS } from './speak.ts';
 
 function positiveInt(v: unknown, name: string, min = 1): number | undefined {
   if (v === undefined) return undefined;
@@ -21,10 +21,14 @@ export const serveCommand: Command = {
     'Endpoints: / (web page), /api/tts and /api/tts/stream (?text=&speaker_id=&language_id=&speed=), /locales,\n' +
     '/voices, /process (?INPUT_TEXT=), /api/speakers, /health. Each worker thread loads its own copy of the\n' +
     'model; requests wait in one FIFO queue of --queue-size (503 with Retry-After when full). Listens on\n' +
-    'loopback unless --host says otherwise. Stops cleanly on Ctrl-C / SIGTERM.',
+    'loopback unless --host says otherwise. Stops cleanly on Ctrl-C / SIGTERM.\n' +
+    'Refusals: 400 for a bad parameter; 413 for text over --max-text-length, or a request that would make more\n' +
+    'audio than --max-sentence-seconds (checked before decoding) or --max-request-seconds; 503 when the queue\n' +
+    'is full or a job runs past --max-job-seconds. --language must be a language of the model (as language_id).',
   options: [
     ...MODEL_OPTIONS,
     ...VOICE_OPTIONS.filter((o) => o.name !== 'speed'),
+    ...LIMIT_OPTIONS,
     { name: 'port', type: 'number', arg: 'PORT', help: 'TCP port (0: any free port).', default: 5002 },
     { name: 'host', type: 'string', arg: 'HOST', help: 'Address to listen on.', default: '127.0.0.1' },
     {

@@ -249,6 +249,7 @@ export class Synthesizer {
       language: this.language,
       languages: [...this.languages],
       speakers: [...this.speakers],
+      limits: { ...this.limits },
     };
   }
 

@@ -277,9 +277,10 @@ export const speakCommand: Command = {
     const bits = Number(o.bits) as 16 | 24 | 32;
     if (!o.pipeOut) checkOutputPath(String(o.out));
     const synthesisOptions = synthesisOptionsFromArgs(args);
-    const synth = await loadFromArgs(args);
+    let synth: Synthesizer;
     let result: Awaited<ReturnType<Synthesizer['synthesize']>>;
     try {
+      synth = await loadFromArgs(args);
       result = await synth.synthesize(text, synthesisOptions);
     } catch (e) {
       // a request the voice refuses is the caller's to change: one line, exit 2 (a time limit is a failure)

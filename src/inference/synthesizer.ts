@@ -115,6 +115,8 @@ interface RawPiece {
 
 interface Tally {
   unknown: Map<string, number>;
+  /** Letters dropped because they are not written in a script of the language (also in `unknown`). */
+  foreign: Map<string, number>;
   spoken: number;
   samples: number;
   busyMs: number;
@@ -275,7 +277,7 @@ export class Synthesizer {
    */
   async synthesize(text: string, options: SynthesisOptions = {}): Promise<SynthesisResult> {
     const p = this.resolve(options);
-    const tally: Tally = { unknown: new Map(), spoken: 0, samples: 0, busyMs: 0 };
+    const tally: Tally = { unknown: new Map(), foreign: new Map(), spoken: 0, samples: 0, busyMs: 0 };
     const parts: Float32Array[] = [];
     let sentences = 0;
     for await (const piece of this.#pieces(text, p, tally)) {
@@ -310,7 +312,7 @@ export class Synthesizer {
    */
   async *stream(text: string, options: SynthesisOptions = {}): AsyncGenerator<SynthesisChunk, StreamSummary> {
     const p = this.resolve(options);
-    const tally: Tally = { unknown: new Map(), spoken: 0, samples: 0, busyMs: 0 };
+    const tally: Tally = { unknown: new Map(), foreign: new Map(), spoken: 0, samples: 0, busyMs: 0 };
     let total = 0;
     let sentences = 0;
     for await (const piece of this.#pieces(text, p, tally)) {
@@ -451,13 +453,19 @@ export class Synthesizer {
    * model and the vocoder.
    * @throws SynthesisError('too_long' / 'time_limit'), the signal's reason.
    */
-  async #renderBounded(ids: readonly number[], p: Resolved, maxSeconds: number, why: string): Promise<Float32Array> {
+  async #renderBounded(
+    ids: readonly number[],
+    p: Resolved,
+    maxSeconds: number,
+    why: string,
+    which: string,
+  ): Promise<Float32Array> {
     const rate = this.model.frameRate;
     const maxFrames = rate && rate > 0 ? Math.floor(maxSeconds * rate) : undefined;
     const tooLong = (seconds: number): never => {
       const amount = Number.isFinite(seconds) ? `${seconds.toFixed(1)} s` : 'unboundedly long';
       throw new SynthesisError(
-        `text: this sentence would be ${amount} of audio, over the limit of ${maxSeconds.toFixed(1)} s ${why}; raise speed or lower length_scale`,
+        `${which} would be ${amount} of audio, over the limit of ${maxSeconds.toFixed(1)} s ${why}; raise the speed or lower the length scale`,
         'too_long',
         'text',
       );
@@ -519,6 +527,7 @@ export class Synthesizer {
       const { ids, unknown } = kept ? await this.tokenize(kept, p.language) : { ids: [], unknown: new Map() };
       mergeCounts(unknown, dropped);
       mergeCounts(tally.unknown, unknown);
+      mergeCounts(tally.foreign, dropped);
       if (!this.#speakable(kept, ids, unknown)) {
         tally.busyMs += performance.now() - t0;
         continue;
@@ -531,7 +540,8 @@ export class Synthesizer {
         ids,
         p,
         perSentence ? this.limits.maxSentenceSeconds : Math.max(0, left),
-        perSentence ? 'per sentence' : `per request (${this.limits.maxRequestSeconds} s in all)`,
+        perSentence ? 'per sentence' : `left in this request (${this.limits.maxRequestSeconds} s in all)`,
+        `sentence ${i + 1} of ${pieces.length}`,
       );
       tally.busyMs += performance.now() - t0;
       const first = tally.spoken === 0;
@@ -547,9 +557,15 @@ export class Synthesizer {
       };
     }
     if (tally.spoken === 0) {
-      const which = tally.unknown.size ? ` (unknown to the model: ${describeUnknown(tally.unknown)})` : '';
+      const unknown = new Map([...tally.unknown].filter(([c]) => !tally.foreign.has(c)));
+      const which = [
+        tally.foreign.size
+          ? `${describeUnknown(tally.foreign)} are not letters of its language (${p.language})`
+          : '',
+        unknown.size ? `unknown to the model: ${describeUnknown(unknown)}` : '',
+      ].filter(Boolean);
       throw new SynthesisError(
-        `text has no symbol this model can speak${which}`,
+        `text has no symbol this model can speak${which.length ? ` (${which.join('; ')})` : ''}`,
         'no_speakable_text',
         'text',
       );

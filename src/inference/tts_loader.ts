@@ -22,7 +22,7 @@ import {
   speakerConfigOf,
 } from '../tts/utils/speakers.ts';
 import type { LoadOptions } from './load.ts';
-import { Synthesizer } from './synthesizer.ts';
+import { SynthesisError, Synthesizer } from './synthesizer.ts';
 import type { SynthesisAux } from './types.ts';
 import { GriffinLimVocoder } from './vocoder.ts';
 
@@ -207,7 +207,7 @@ export async function loadTtsSynthesizer(options: LoadOptions): Promise<Synthesi
  * phonemizer (one per key of a per-language phonemizer, else the config's `phonemeLanguage`), and `wanted`
  * must be one of them: the same rule as the server's `language_id`. A character model takes the text as it
  * is, so `wanted` (it only steers sentence splitting) is accepted as given.
- * @throws Error naming the languages the model speaks.
+ * @throws SynthesisError('bad_option', 'language') naming the languages the model speaks.
  */
 function modelLanguages(
   model: BaseTTS,
@@ -221,8 +221,10 @@ function modelLanguages(
   const languages = !p ? [own] : 'phonemize' in p ? [String(p.language || own)] : Object.keys(p);
   if (wanted === undefined) return { language: languages[0] ?? own, languages };
   if (!languages.includes(wanted))
-    throw new Error(
-      `unsupported language ${JSON.stringify(wanted)}: this voice speaks ${languages.join(', ')} (the language its phonemizer was trained with)`,
+    throw new SynthesisError(
+      `language: unsupported language ${JSON.stringify(wanted)}; this voice speaks ${languages.join(', ')} (the language its phonemizer was trained with)`,
+      'bad_option',
+      'language',
     );
   return { language: wanted, languages: [wanted, ...languages.filter((l) => l !== wanted)] };
 }

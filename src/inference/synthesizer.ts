@@ -39,9 +39,13 @@ export type SynthesisErrorCode =
   | 'too_long'
   | 'time_limit';
 
-/** Default {@link SynthesisLimits}: 2 minutes of audio per sentence, 10 per call, 5 minutes of work per call. */
+/**
+ * Default {@link SynthesisLimits}: 40 s of audio per sentence (a 400-character piece at normal speed is about
+ * 25 s; decoding and Griffin-Lim take about 12 MB per second of a sentence's audio), 10 minutes per call,
+ * 5 minutes of work per call.
+ */
 export const DEFAULT_LIMITS: Readonly<Required<SynthesisLimits>> = {
-  maxSentenceSeconds: 120,
+  maxSentenceSeconds: 40,
   maxRequestSeconds: 600,
   maxJobSeconds: 300,
 };

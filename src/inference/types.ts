@@ -79,7 +79,7 @@ export type Normalization =
  * 'time_limit'); nothing is allocated for a sentence found too long.
  */
 export interface SynthesisLimits {
-  /** Longest audio one sentence may produce, in seconds (default 120). Checked before the decoder runs. */
+  /** Longest audio one sentence may produce, in seconds (default 40). Checked before the decoder runs. */
   maxSentenceSeconds?: number;
   /** Longest audio one call may produce, all sentences and silences together, in seconds (default 600). */
   maxRequestSeconds?: number;

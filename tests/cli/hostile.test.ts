@@ -86,7 +86,7 @@ test('a request over --max-request-seconds stops at the sentence that would cros
 test('--help documents the limits with their defaults', () => {
   const r = spawnSync(process.execPath, [BIN, 'speak', '--help'], { encoding: 'utf8' });
   assert.equal(r.status, 0);
-  assert.match(r.stdout, /--max-sentence-seconds S +.*\(default: 120\)/);
+  assert.match(r.stdout, /--max-sentence-seconds S +.*\(default: 40\)/);
   assert.match(r.stdout, /--max-request-seconds S +.*\(default: 600\)/);
   assert.match(r.stdout, /--max-job-seconds S +.*\(default: 300\)/);
   assert.match(r.stdout, /--speed X +Speaking rate in \[0\.1, 10\]/);

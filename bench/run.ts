@@ -6,12 +6,14 @@
 import { readdirSync } from 'node:fs';
 
 const dir = new URL('.', import.meta.url);
+/** Modules of bench/ that are not benches. */
+const HELPERS = new Set(['run.ts', 'args.ts', 'torch_glow_decoder.ts']);
 const available = readdirSync(dir)
-  .filter((f) => f.endsWith('.ts') && f !== 'run.ts' && f !== 'args.ts')
+  .filter((f) => f.endsWith('.ts') && !HELPERS.has(f))
   .map((f) => f.slice(0, -3))
   .sort();
 /** Benches that take `--threads` as a list of thread counts and set them per case. */
-const LIST_THREADS = new Set(['glow_tts']);
+const LIST_THREADS = new Set(['glow_tts', 'vocoder']);
 const given = process.argv.slice(2).find((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
 const name = given?.replaceAll('-', '_');
 if (!name || !available.includes(name)) {

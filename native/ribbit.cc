@@ -6,8 +6,15 @@
 //     JS values to IValues by the schema's declared argument types (so autograd, CPU and CUDA kernels all
 //     apply as in PyTorch);
 //   * exposes the few things that are not dispatcher ops: tensor <-> bytes, autograd backward/grad,
-//     grad mode, seeds, threads, CUDA presence.
+//     grad mode, seeds, threads (libtorch's and the BLAS library's), CUDA presence.
 // Every libtorch exception becomes a JS Error naming the operator and the argument shapes.
+//
+// Worker threads: each Node environment (the main thread and every worker_threads Worker) that loads the
+// addon runs Init and gets its own AddonState as N-API instance data; the shim holds no process-global
+// mutable state, so an environment's op ids never change under another's feet, and a Worker's state is
+// freed when it exits. A Worker also draws random numbers from a generator of its own (ownGenerator()), so
+// that seeding or sampling in one thread never shifts another's stream; the BLAS thread pool and the
+// generator that libtorch kernels use without a generator argument (dropout) stay process-wide.
 
 #include <napi.h>
 
@@ -21,6 +28,9 @@
 #include <torch/csrc/autograd/function.h>
 #include <torch/csrc/autograd/variable.h>
 #include <torch/version.h>
+
+#include <dlfcn.h>
+#include <link.h>
 
 #include <cstring>
 #include <sstream>
@@ -126,9 +136,18 @@ struct OpEntry {
   std::string name;
   std::vector<ArgSpec> args;
   size_t numReturns;
+  bool takesGenerator;  // has a Generator? argument (rand, randn, normal, bernoulli, multinomial, ...)
 };
 
-std::vector<OpEntry>* gOps = nullptr;
+/** Everything one Node environment (main thread or Worker) owns: its operator table, indexed by op id. */
+struct AddonState {
+  std::vector<OpEntry> ops;
+  /** The CPU generator of this environment: libtorch's default one, or a Worker's own after ownGenerator(). */
+  at::Generator generator = at::detail::getDefaultCPUGenerator();
+  bool ownGenerator = false;
+};
+
+AddonState& stateOf(Napi::Env env) { return *env.GetInstanceData<AddonState>(); }
 
 Kind kindOf(const c10::TypePtr& type) {
   using c10::TypeKind;
@@ -176,7 +195,7 @@ Napi::Value FindOp(const Napi::CallbackInfo& info) {
                                     "' in this libtorch (" + kTorchVersion + ")");
   }
   const auto& schema = found->schema();
-  OpEntry entry{*found, name + (overload.empty() ? "" : "." + overload), {}, schema.returns().size()};
+  OpEntry entry{*found, name + (overload.empty() ? "" : "." + overload), {}, schema.returns().size(), false};
   for (const auto& a : schema.arguments()) {
     ArgSpec spec;
     spec.name = a.name();
@@ -186,15 +205,20 @@ Napi::Value FindOp(const Napi::CallbackInfo& info) {
     spec.kind = kindOf(type);
     spec.n = a.N().value_or(0);
     spec.defaultValue = a.default_value();
+    entry.takesGenerator = entry.takesGenerator || spec.kind == Kind::Generator;
     entry.args.push_back(std::move(spec));
   }
-  gOps->push_back(std::move(entry));
-  return Napi::Number::New(env, static_cast<double>(gOps->size() - 1));
+  auto& ops = stateOf(env).ops;
+  ops.push_back(std::move(entry));
+  return Napi::Number::New(env, static_cast<double>(ops.size() - 1));
 }
 
 /** opSchema(id) -> the schema string, for error messages and generated docs. */
 Napi::Value OpSchema(const Napi::CallbackInfo& info) {
-  const auto& op = gOps->at(info[0].As<Napi::Number>().Uint32Value());
+  const auto& ops = stateOf(info.Env()).ops;
+  const uint32_t id = info[0].As<Napi::Number>().Uint32Value();
+  if (id >= ops.size()) throw Napi::Error::New(info.Env(), "opSchema: unknown operator id");
+  const auto& op = ops[id];
   std::ostringstream s;
   s << op.handle.schema();
   return Napi::String::New(info.Env(), s.str());
@@ -434,12 +458,33 @@ std::string describeCall(const OpEntry& op, const Napi::Array& jsArgs) {
   return out;
 }
 
+/**
+ * A Worker's own generator goes into the op's empty Generator? slots when the op runs on the CPU (no tensor
+ * or device argument elsewhere: a CUDA kernel needs a CUDA generator, and keeps libtorch's default).
+ */
+void injectGenerator(torch::jit::Stack& stack, const OpEntry& op, const at::Generator& generator) {
+  for (const auto& v : stack) {
+    if (v.isTensor() && v.toTensor().defined() && !v.toTensor().is_cpu()) return;
+    if (v.isDevice() && !v.toDevice().is_cpu()) return;
+    if (v.isTensorList()) {
+      for (const at::Tensor& t : v.toTensorList()) {
+        if (t.defined() && !t.is_cpu()) return;
+      }
+    }
+  }
+  for (size_t i = 0; i < op.args.size(); ++i) {
+    if (op.args[i].kind == Kind::Generator && stack[i].isNone()) stack[i] = c10::IValue(generator);
+  }
+}
+
 /** callOp(id, args[]) -> result (a handle, a list, a number, ..., or undefined for no return). */
 Napi::Value CallOp(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   const uint32_t id = info[0].As<Napi::Number>().Uint32Value();
-  if (id >= gOps->size()) throw Napi::Error::New(env, "callOp: unknown operator id");
-  const OpEntry& op = (*gOps)[id];
+  const AddonState& state = stateOf(env);
+  const auto& ops = state.ops;
+  if (id >= ops.size()) throw Napi::Error::New(env, "callOp: unknown operator id");
+  const OpEntry& op = ops[id];
   Napi::Array jsArgs = info[1].As<Napi::Array>();
   const uint32_t given = jsArgs.Length();
   if (given > op.args.size()) {
@@ -455,6 +500,7 @@ Napi::Value CallOp(const Napi::CallbackInfo& info) {
     for (uint32_t i = 0; i < op.args.size(); ++i) {
       stack.push_back(toIValue(i < given ? jsArgs.Get(i) : env.Undefined(), op.args[i], op.name));
     }
+    if (op.takesGenerator && state.ownGenerator) injectGenerator(stack, op, state.generator);
     op.handle.callBoxed(&stack);
   } catch (Napi::Error& e) {
     // An argument that did not convert (wrong type, disposed tensor): add the whole call's description.
@@ -659,14 +705,30 @@ Napi::Value IsGradEnabled(const Napi::CallbackInfo& info) {
 // ---------------------------------------------------------------------------------------------
 // Runtime
 
+/** manualSeed(seed): this environment's CPU generator (and, on the main thread, the CUDA ones). */
 Napi::Value ManualSeed(const Napi::CallbackInfo& info) {
-  at::manual_seed(static_cast<uint64_t>(toInt(info[0], "manualSeed")));
+  const auto seed = static_cast<uint64_t>(toInt(info[0], "manualSeed"));
+  AddonState& state = stateOf(info.Env());
+  if (state.ownGenerator) {
+    std::lock_guard<std::mutex> lock(state.generator.mutex());
+    state.generator.set_current_seed(seed);
+  } else {
+    at::manual_seed(seed);
+  }
+  return info.Env().Undefined();
+}
+
+/** ownGenerator(): from now on this environment (a Worker) draws from a generator of its own. */
+Napi::Value OwnGenerator(const Napi::CallbackInfo& info) {
+  AddonState& state = stateOf(info.Env());
+  if (!state.ownGenerator) state.generator = at::detail::createCPUGenerator(c10::default_rng_seed_val);
+  state.ownGenerator = true;
   return info.Env().Undefined();
 }
 
 /** getRngState() -> handle of the CPU generator's state (a uint8 tensor), as torch.get_rng_state(). */
 Napi::Value GetRngState(const Napi::CallbackInfo& info) {
-  auto gen = at::detail::getDefaultCPUGenerator();
+  auto gen = stateOf(info.Env()).generator;
   std::lock_guard<std::mutex> lock(gen.mutex());
   return wrapTensor(info.Env(), gen.get_state());
 }
@@ -674,7 +736,7 @@ Napi::Value GetRngState(const Napi::CallbackInfo& info) {
 /** setRngState(handle): restores a state from getRngState(), as torch.set_rng_state(). */
 Napi::Value SetRngState(const Napi::CallbackInfo& info) {
   const at::Tensor& state = tensorOf(info[0], "setRngState");
-  auto gen = at::detail::getDefaultCPUGenerator();
+  auto gen = stateOf(info.Env()).generator;
   try {
     std::lock_guard<std::mutex> lock(gen.mutex());
     gen.set_state(state);
@@ -693,6 +755,71 @@ Napi::Value GetNumThreads(const Napi::CallbackInfo& info) {
   return Napi::Number::New(info.Env(), at::get_num_threads());
 }
 
+// BLAS library configuration. libtorch calls the system BLAS (Debian: libblas.so.3, whichever alternative is
+// installed: reference, OpenBLAS pthread/openmp, BLIS) and at::set_num_threads does not reach it. OpenBLAS's
+// pthread build keeps one process-wide thread pool of its own, which deadlocked when several Node threads
+// called sgemm at once; setting its thread count to 1 makes every call run on its caller. The control is
+// looked up by name in every loaded library (dlsym on RTLD_DEFAULT misses libraries that Node loaded
+// RTLD_LOCAL with the addon), so nothing is linked and nothing is cached.
+
+void* findLoadedSymbol(const char* name) {
+  if (void* f = dlsym(RTLD_DEFAULT, name)) return f;
+  struct Search {
+    const char* name;
+    void* found;
+  } search{name, nullptr};
+  dl_iterate_phdr(
+      [](dl_phdr_info* lib, size_t, void* data) -> int {
+        auto* s = static_cast<Search*>(data);
+        if (!lib->dlpi_name || !lib->dlpi_name[0]) return 0;
+        void* handle = dlopen(lib->dlpi_name, RTLD_LAZY | RTLD_NOLOAD);
+        if (!handle) return 0;
+        s->found = dlsym(handle, s->name);
+        dlclose(handle);  // only drops the reference RTLD_NOLOAD took
+        return s->found ? 1 : 0;
+      },
+      &search);
+  return search.found;
+}
+
+/** setBlasThreads(n) -> whether the loaded BLAS has a thread control (OpenBLAS, BLIS) and it was set. */
+Napi::Value SetBlasThreads(const Napi::CallbackInfo& info) {
+  const int n = static_cast<int>(toInt(info[0], "setBlasThreads"));
+  if (n < 1) throw Napi::RangeError::New(info.Env(), "setBlasThreads: expected a positive integer");
+  if (auto f = reinterpret_cast<void (*)(int)>(findLoadedSymbol("openblas_set_num_threads"))) {
+    f(n);
+    return Napi::Boolean::New(info.Env(), true);
+  }
+  if (auto f = reinterpret_cast<void (*)(int64_t)>(findLoadedSymbol("bli_thread_set_num_threads"))) {
+    f(n);
+    return Napi::Boolean::New(info.Env(), true);
+  }
+  return Napi::Boolean::New(info.Env(), false);
+}
+
+/** blasInfo() -> { library, threads } of the loaded BLAS (threads: null when it has no thread control). */
+Napi::Value BlasInfo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  auto out = Napi::Object::New(env);
+  if (auto config = reinterpret_cast<char* (*)()>(findLoadedSymbol("openblas_get_config"))) {
+    std::string library = config();
+    if (auto parallel = reinterpret_cast<int (*)()>(findLoadedSymbol("openblas_get_parallel"))) {
+      const int p = parallel();
+      library += p == 0 ? " (sequential)" : p == 1 ? " (pthreads)" : " (OpenMP)";
+    }
+    out.Set("library", library);
+    auto get = reinterpret_cast<int (*)()>(findLoadedSymbol("openblas_get_num_threads"));
+    out.Set("threads", get ? Napi::Number::New(env, get()) : env.Null());
+  } else if (auto get = reinterpret_cast<int64_t (*)()>(findLoadedSymbol("bli_thread_get_num_threads"))) {
+    out.Set("library", "BLIS");
+    out.Set("threads", Napi::Number::New(env, static_cast<double>(get())));
+  } else {
+    out.Set("library", "no thread control (reference BLAS, or MKL through at::set_num_threads)");
+    out.Set("threads", env.Null());
+  }
+  return out;
+}
+
 Napi::Value CudaDeviceCount(const Napi::CallbackInfo& info) {
   int n = 0;
   try {
@@ -708,8 +835,9 @@ Napi::Value ParallelInfo(const Napi::CallbackInfo& info) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  gOps = new std::vector<OpEntry>();
-  gOps->reserve(1024);
+  auto* state = new AddonState();
+  state->ops.reserve(1024);
+  env.SetInstanceData(state);  // deleted when this environment is torn down
   exports.Set("findOp", Napi::Function::New(env, FindOp));
   exports.Set("opSchema", Napi::Function::New(env, OpSchema));
   exports.Set("allSchemas", Napi::Function::New(env, AllSchemas));
@@ -735,10 +863,13 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setGradEnabled", Napi::Function::New(env, SetGradEnabled));
   exports.Set("isGradEnabled", Napi::Function::New(env, IsGradEnabled));
   exports.Set("manualSeed", Napi::Function::New(env, ManualSeed));
+  exports.Set("ownGenerator", Napi::Function::New(env, OwnGenerator));
   exports.Set("getRngState", Napi::Function::New(env, GetRngState));
   exports.Set("setRngState", Napi::Function::New(env, SetRngState));
   exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads));
   exports.Set("getNumThreads", Napi::Function::New(env, GetNumThreads));
+  exports.Set("setBlasThreads", Napi::Function::New(env, SetBlasThreads));
+  exports.Set("blasInfo", Napi::Function::New(env, BlasInfo));
   exports.Set("cudaDeviceCount", Napi::Function::New(env, CudaDeviceCount));
   exports.Set("parallelInfo", Napi::Function::New(env, ParallelInfo));
   exports.Set("torchVersion", Napi::String::New(env, kTorchVersion));

@@ -13,6 +13,13 @@ function positiveInt(v: unknown, name: string, min = 1): number | undefined {
   return v;
 }
 
+function jobTimeoutMs(v: unknown): number | undefined {
+  if (v === undefined) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+    throw new UsageError(`--job-timeout must be a number of seconds >= 0, got ${v}`);
+  return v * 1000;
+}
+
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'Serve a model over HTTP (Coqui /api/tts, MaryTTS /process, streaming, a web page).',
@@ -24,11 +31,12 @@ export const serveCommand: Command = {
     'loopback unless --host says otherwise. Stops cleanly on Ctrl-C / SIGTERM.\n' +
     'Refusals: 400 for a bad parameter; 413 for text over --max-text-length, or a request that would make more\n' +
     'audio than --max-sentence-seconds (checked before decoding) or --max-request-seconds; 503 when the queue\n' +
-    'is full or a job runs past --max-job-seconds. --language must be a language of the model (as language_id).',
+    'is full; 504 when a job runs past --job-timeout (a slow job stops at its next step; a stuck worker is\n' +
+    'replaced). --language must be a language of the model (the same rule as language_id).',
   options: [
     ...MODEL_OPTIONS,
     ...VOICE_OPTIONS.filter((o) => o.name !== 'speed'),
-    ...LIMIT_OPTIONS,
+    ...LIMIT_OPTIONS.filter((o) => o.name !== 'max-job-seconds'), // --job-timeout is the one time limit
     { name: 'port', type: 'number', arg: 'PORT', help: 'TCP port (0: any free port).', default: 5002 },
     { name: 'host', type: 'string', arg: 'HOST', help: 'Address to listen on.', default: '127.0.0.1' },
     {
@@ -41,7 +49,7 @@ export const serveCommand: Command = {
       name: 'threads-per-worker',
       type: 'number',
       arg: 'N',
-      help: 'libtorch threads per worker (default: cores / workers).',
+      help: 'libtorch intra-op threads of each worker (default: cores / workers; BLAS stays at 1 per worker).',
     },
     {
       name: 'max-text-length',
@@ -49,6 +57,13 @@ export const serveCommand: Command = {
       arg: 'CHARS',
       help: 'Longest text accepted (413 beyond).',
       default: 5000,
+    },
+    {
+      name: 'job-timeout',
+      type: 'number',
+      arg: 'SECONDS',
+      help: 'A request running longer fails (504) and its worker is replaced (0: no limit).',
+      default: 120,
     },
     {
       name: 'queue-size',
@@ -71,11 +86,15 @@ export const serveCommand: Command = {
       throw new UsageError(`--port must be in [0, 65535]`);
     const loadOptions = loadOptionsFromArgs(args);
     if (typeof o.speaker === 'string' && o.speaker) loadOptions.speaker = o.speaker;
+    const timeoutMs = jobTimeoutMs(o.jobTimeout);
+    // the workers' synthesizers check the same time limit between steps: a slow job ends there, keeping its worker
+    if (timeoutMs !== undefined) loadOptions.limits = { ...loadOptions.limits, maxJobSeconds: timeoutMs / 1000 };
     const workers = positiveInt(o.workers, 'workers', 0);
     const pool = await createSynthesisPool({
       workers,
       threadsPerWorker: positiveInt(o.threadsPerWorker, 'threads-per-worker'),
       queueSize: positiveInt(o.queueSize, 'queue-size', 0),
+      jobTimeoutMs: timeoutMs,
       loaderModule: resolveLoaderModule(typeof o.loader === 'string' ? o.loader : undefined),
       loadOptions,
     });

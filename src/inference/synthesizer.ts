@@ -408,7 +408,7 @@ export class Synthesizer {
   }
 
   /**
-   * Runs the model and the vocoder on one piece's token ids; returns samples at `sampleRate`.
+   * Runs the model (and the vocoder, for a mel) on one piece's token ids; returns samples at `sampleRate`.
    * `maxFrames` bounds the model's output (see `SynthesisAux.maxFrames`): beyond it `OutputLimitError`.
    */
   render(
@@ -424,7 +424,7 @@ export class Synthesizer {
     }
   }
 
-  /** The model's output `[1, frames, C]` for one piece (the caller disposes it). */
+  /** The model's output for one piece: a mel `[1, frames, C]` or a waveform (the caller disposes it). */
   #model(
     ids: readonly number[],
     p: Pick<Resolved, 'lengthScale' | 'noiseScale' | 'speakerId'>,
@@ -443,9 +443,12 @@ export class Synthesizer {
     );
   }
 
-  /** Samples at `sampleRate` from the model's output. */
-  #vocode(mel: Tensor): Float32Array {
-    const wav = noGrad(() => tidy(() => this.vocoder.vocode(mel)));
+  /** Samples at `sampleRate` from the model's output (a waveform model's output is the audio itself). */
+  #vocode(out: Tensor): Float32Array {
+    const wav =
+      this.model.outputKind === 'waveform'
+        ? noGrad(() => tidy(() => out.reshape([-1]).float().toFloat32Array()))
+        : noGrad(() => tidy(() => this.vocoder.vocode(out)));
     return this.vocoder.sampleRate === this.sampleRate
       ? wav
       : resample(wav, this.vocoder.sampleRate, this.sampleRate);

@@ -2,7 +2,7 @@
  * The model loader behind `ribbit speak`, `ribbit serve` and `loadSynthesizer`: a ribbit checkpoint (a
  * `.safetensors` weights file, its checkpoint `.json`, a run folder, or a voice folder written by `ribbit export`) or a Coqui `.pth` (`{"model":
  * state_dict, "config": ..., ...}`), with a ribbit or Coqui `config.json`, becomes a Synthesizer with the
- * model's tokenizer and Griffin-Lim (until a neural vocoder is given).
+ * model's tokenizer and Griffin-Lim, or the trained GAN vocoder given with `vocoderPath`.
  *
  * Without a model path the bundled default voice (`voices/default/`) is used.
  */
@@ -21,6 +21,8 @@ import {
   type SpeakerManager,
   speakerConfigOf,
 } from '../tts/utils/speakers.ts';
+import type { BaseGANVocoderConfig } from '../vocoder/configs/shared_configs.ts';
+import { buildInferenceVocoder, type Denormalizer, NeuralVocoder } from '../vocoder/inference.ts';
 import type { LoadOptions } from './load.ts';
 import { SynthesisError, Synthesizer } from './synthesizer.ts';
 import type { SynthesisAux } from './types.ts';
@@ -138,6 +140,32 @@ export function buildModel(
   return model;
 }
 
+/**
+ * A trained GAN vocoder for `--vocoder-path`: a Coqui `.pth` or a ribbit checkpoint / run folder, with its
+ * config from `configPath`, the checkpoint or the run folder. It vocodes mels normalised as `modelAp` says.
+ */
+export function loadNeuralVocoder(
+  path: string,
+  configPath: string | undefined,
+  modelAp: Denormalizer,
+): NeuralVocoder {
+  if (
+    !configPath &&
+    existsSync(path) &&
+    statSync(path).isDirectory() &&
+    existsSync(join(path, 'config.json'))
+  ) {
+    configPath = join(path, 'config.json');
+  }
+  const { weights, config: embedded } = readModelWeights(path);
+  const raw = configPath ? readJsonFile(configPath) : embedded;
+  if (raw === undefined) throw new Error(`${path} carries no config: give --vocoder-config-path`);
+  const config = loadConfig(raw as object, { onIgnored: () => {} }) as BaseGANVocoderConfig;
+  const model = buildInferenceVocoder(config, weights);
+  for (const w of weights.values()) w.dispose();
+  return new NeuralVocoder(model, model.ap, modelAp);
+}
+
 /** Loads a TTS model and wraps it in a Synthesizer (the installed model loader). */
 export async function loadTtsSynthesizer(options: LoadOptions): Promise<Synthesizer> {
   let modelPath = options.modelPath;
@@ -155,9 +183,6 @@ export async function loadTtsSynthesizer(options: LoadOptions): Promise<Synthesi
   if (existsSync(modelPath) && statSync(modelPath).isDirectory() && !configPath) {
     const inRun = join(modelPath, 'config.json');
     if (existsSync(inRun)) configPath = inRun;
-  }
-  if (options.vocoderPath) {
-    throw new Error('neural vocoders are not supported yet: leave out --vocoder-path to use Griffin-Lim');
   }
   const { weights, config: embedded } = readModelWeights(modelPath);
   const rawConfig = configPath ? readJsonFile(configPath) : embedded;
@@ -185,12 +210,15 @@ export async function loadTtsSynthesizer(options: LoadOptions): Promise<Synthesi
       }),
     eval: () => model.eval(),
     speakers,
+    outputKind: model.outputKind,
     frameRate: model.ap.sampleRate / model.ap.hopLength,
   };
   return new Synthesizer({
     model: synthesisModel,
     tokenizer: model.tokenizer,
-    vocoder: new GriffinLimVocoder(model.ap),
+    vocoder: options.vocoderPath
+      ? loadNeuralVocoder(options.vocoderPath, options.vocoderConfigPath, model.ap)
+      : new GriffinLimVocoder(model.ap),
     language,
     languages,
     silenceBetweenSentencesMs: options.silenceBetweenSentencesMs,

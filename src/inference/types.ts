@@ -24,11 +24,18 @@ export interface SynthesisAux {
   maxFrames?: number;
 }
 
-/** A text-to-spectrogram model as the Synthesizer drives it. */
+/** A text-to-speech model as the Synthesizer drives it. */
 export interface SynthesisModel {
   /**
-   * tokenIds int64 [1, T]; returns `modelOutputs` [1, frames, C]: a mel spectrogram, normalised as the
-   * model's audio config says (the vocoder undoes it). Called under `noGrad` and `tidy`.
+   * What `inference` returns (default 'mel'): a mel spectrogram that the vocoder turns into audio, or a
+   * waveform (end-to-end models such as VITS) played as it is, at the vocoder's `sampleRate` (the loader
+   * builds both from the model's audio config).
+   */
+  readonly outputKind?: 'mel' | 'waveform';
+  /**
+   * tokenIds int64 [1, T]; returns `modelOutputs`: a mel spectrogram [1, frames, C], normalised as the
+   * model's audio config says (the vocoder undoes it), or a waveform [1, 1, samples] in [-1, 1]. Called
+   * under `noGrad` and `tidy`.
    */
   inference(tokenIds: Tensor, aux: SynthesisAux): { modelOutputs: Tensor };
   /** Switches to inference mode (dropout off, ...). */

@@ -6,6 +6,12 @@
  * Jobs wait in one FIFO queue and go to the first free executor; when `queueSize` jobs already wait, a new
  * one is refused at once with {@link QueueFullError} (a server answers 503 with Retry-After). Aborting a
  * job's signal drops it from the queue, or makes its executor stop between sentences.
+ *
+ * A watchdog bounds each job (`jobTimeoutMs`): past it the job fails with {@link JobTimeoutError} and its
+ * worker, stuck (a thread blocked in native code cannot be interrupted), is abandoned and replaced; a worker
+ * that crashes is replaced too. `stats()` (the server's /health) counts idle, busy, starting, stuck and dead
+ * workers as they are. `close(graceMs)` lets running jobs finish for a grace period, then stops the workers
+ * without waiting on stuck ones.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
@@ -30,6 +36,14 @@ export class QueueFullError extends Error {
   }
 }
 
+/** A job ran past the pool's `jobTimeoutMs` (its worker was replaced). */
+export class JobTimeoutError extends Error {
+  override name = 'JobTimeoutError';
+  constructor(readonly timeoutMs: number) {
+    super(`the synthesis job did not finish within ${timeoutMs / 1000} s; its worker was replaced`);
+  }
+}
+
 /** Options of {@link createSynthesisPool}. */
 export interface PoolOptions {
   /**
@@ -37,7 +51,11 @@ export interface PoolOptions {
    * time, the event loop blocked during each sentence).
    */
   workers?: number;
-  /** libtorch intra-op threads per worker (default max(1, floor(cores / workers))). */
+  /**
+   * libtorch intra-op threads of each worker (default max(1, floor(cores / workers))). The count is per
+   * thread (each worker runs its own OpenMP team), so workers x threadsPerWorker threads compute at most;
+   * BLAS calls run on their worker's thread (one BLAS thread: see src/torch/native.ts).
+   */
   threadsPerWorker?: number;
   /** Module URL exporting `loadSynthesizer(options)` (default: src/inference/load.ts). */
   loaderModule?: string;
@@ -47,13 +65,41 @@ export interface PoolOptions {
   synthesizer?: Synthesizer;
   /** Most jobs waiting for an executor (not counting running ones) before new ones get 503 (default 32). */
   queueSize?: number;
-  /** Restart a worker that died, at most this many times in the pool's life (default 8). */
+  /** Restart a worker that died or was stuck, at most this many times in the pool's life (default 8). */
   maxRestarts?: number;
+  /**
+   * Watchdog: a job running longer than this fails with {@link JobTimeoutError}, and its worker is replaced
+   * (default 120000 ms; 0: no limit). An in-thread executor cannot be replaced: its job is aborted between
+   * sentences and the executor counts as stuck until the job returns.
+   */
+  jobTimeoutMs?: number;
 }
+
+/** What an executor is doing, as /health reports it. */
+export type ExecutorState = 'starting' | 'idle' | 'busy' | 'stuck' | 'dead';
 
 /** Counters of a pool. */
 export interface PoolStats {
+  /**
+   * 'ok': every executor is up; 'degraded': some are starting, stuck or dead but one can take jobs;
+   * 'down': none can (a server answers /health with 503).
+   */
+  status: 'ok' | 'degraded' | 'down';
   workers: number;
+  /** Executors free for a job. */
+  idle: number;
+  /** Executors running a job within its time limit. */
+  busy: number;
+  /** Executors (re)loading their model. */
+  starting: number;
+  /** Abandoned workers past their job's time limit that have not exited, and in-thread executors past it. */
+  stuck: number;
+  /** Executors whose worker died with no restarts left. */
+  dead: number;
+  /** Workers replaced so far (crashed or stuck). */
+  restarts: number;
+  /** Seconds the longest running job has run (0 when none). */
+  longestJobSeconds: number;
   /** Jobs running now. */
   running: number;
   /** Jobs waiting now. */
@@ -65,6 +111,8 @@ export interface PoolStats {
   cancelled: number;
   /** Refused because the queue was full. */
   rejected: number;
+  /** Failed by the watchdog. */
+  timedOut: number;
   /** Mean duration of completed jobs (s), 0 before the first. */
   meanJobSeconds: number;
 }
@@ -92,10 +140,15 @@ interface Job {
 interface Executor {
   readonly available: boolean;
   current: Job | null;
+  state(): ExecutorState;
   start(job: Job): void;
   cancel(job: Job): void;
+  /** The watchdog fired for `job`, the executor's current one. */
+  timeOut(job: Job, error: JobTimeoutError): void;
   close(): Promise<void>;
 }
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms).unref());
 
 /** Error objects cross threads as plain data. */
 interface WireError {
@@ -209,17 +262,25 @@ export class SynthesisPool {
   /** Model facts (sample rate, languages, speakers), as the first executor reported them. */
   info!: SynthesizerInfo;
   readonly queueSize: number;
+  readonly jobTimeoutMs: number;
   #executors: Executor[] = [];
   #queue: Job[] = [];
   #nextId = 1;
   #closed = false;
-  #stats = { completed: 0, failed: 0, cancelled: 0, rejected: 0, seconds: 0 };
+  #stats = { completed: 0, failed: 0, cancelled: 0, rejected: 0, timedOut: 0, seconds: 0 };
+  /** @internal Workers replaced, and abandoned workers that have not exited yet (shared with executors). */
+  readonly workerCounts = { restarts: 0, abandoned: 0 };
+  #watchdogs = new Map<Executor, ReturnType<typeof setTimeout>>();
+  #idleWaiters: (() => void)[] = [];
 
   /** @internal use createSynthesisPool. */
-  constructor(queueSize: number) {
+  constructor(queueSize: number, jobTimeoutMs = 120_000) {
     if (!Number.isInteger(queueSize) || queueSize < 0)
       throw new RangeError(`queueSize must be an integer >= 0, got ${queueSize}`);
+    if (!Number.isFinite(jobTimeoutMs) || jobTimeoutMs < 0)
+      throw new RangeError(`jobTimeoutMs must be a number >= 0, got ${jobTimeoutMs}`);
     this.queueSize = queueSize;
+    this.jobTimeoutMs = jobTimeoutMs;
   }
 
   /** @internal */
@@ -235,8 +296,22 @@ export class SynthesisPool {
 
   stats(): PoolStats {
     const s = this.#stats;
+    const states = this.#executors.map((e) => e.state());
+    const count = (state: ExecutorState) => states.filter((x) => x === state).length;
+    const now = performance.now();
+    const ages = this.#executors.map((e) => (e.current ? (now - e.current.startedAt) / 1000 : 0));
+    const up = count('idle') + count('busy');
     return {
+      status:
+        up === 0 ? 'down' : up === states.length && this.workerCounts.abandoned === 0 ? 'ok' : 'degraded',
       workers: this.#executors.length,
+      idle: count('idle'),
+      busy: count('busy'),
+      starting: count('starting'),
+      stuck: count('stuck') + this.workerCounts.abandoned,
+      dead: count('dead'),
+      restarts: this.workerCounts.restarts,
+      longestJobSeconds: Math.max(0, ...ages),
       running: this.#executors.filter((e) => e.current).length,
       waiting: this.#queue.length,
       queueSize: this.queueSize,
@@ -244,6 +319,7 @@ export class SynthesisPool {
       failed: s.failed,
       cancelled: s.cancelled,
       rejected: s.rejected,
+      timedOut: s.timedOut,
       meanJobSeconds: s.completed ? s.seconds / s.completed : 0,
     };
   }
@@ -364,7 +440,23 @@ export class SynthesisPool {
     job.executor = executor;
     job.startedAt = performance.now();
     executor.current = job;
+    if (this.jobTimeoutMs > 0) {
+      // Guards the executor, not the caller: it stays armed after a cancel until the executor reports back.
+      const timer = setTimeout(() => {
+        this.#watchdogs.delete(executor);
+        if (executor.current !== job) return;
+        this.#stats.timedOut++;
+        executor.timeOut(job, new JobTimeoutError(this.jobTimeoutMs));
+      }, this.jobTimeoutMs);
+      timer.unref();
+      this.#watchdogs.set(executor, timer);
+    }
     executor.start(job);
+  }
+
+  /** @internal Fails `job` now (the watchdog), leaving its executor as it is. */
+  fail(job: Job, error: Error): void {
+    this.#settle(job, { error });
   }
 
   /** Reports a job's outcome to its caller once. */
@@ -402,8 +494,13 @@ export class SynthesisPool {
     job: Job,
     outcome: { error: Error } | { result: SynthesisResult } | { summary: StreamSummary },
   ): void {
-    if (executor.current === job) executor.current = null;
+    if (executor.current === job) {
+      executor.current = null;
+      clearTimeout(this.#watchdogs.get(executor));
+      this.#watchdogs.delete(executor);
+    }
     this.#settle(job, outcome);
+    if (!this.#executors.some((e) => e.current)) for (const wake of this.#idleWaiters.splice(0)) wake();
     this.dispatch();
   }
 
@@ -415,13 +512,25 @@ export class SynthesisPool {
     }
   }
 
-  /** Refuses queued jobs, stops the executors (running jobs fail). */
-  async close(): Promise<void> {
+  /**
+   * Refuses new and queued jobs, lets running ones finish for `graceMs` (default 10 s), then stops the
+   * executors: jobs still running fail. Does not wait on a worker stuck in native code (it is left to the
+   * process's exit).
+   */
+  async close(graceMs = 10_000): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    for (const job of this.#queue.splice(0))
-      this.#settle(job, { error: new Error('the synthesis pool was closed') });
-    await Promise.all(this.#executors.map((e) => e.close()));
+    const closed = () => new Error('the synthesis pool was closed');
+    for (const job of this.#queue.splice(0)) this.#settle(job, { error: closed() });
+    if (this.#executors.some((e) => e.current) && graceMs > 0) {
+      const idle = new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+      await Promise.race([idle, sleep(graceMs)]);
+    }
+    for (const e of this.#executors) if (e.current) this.#settle(e.current, { error: closed() });
+    for (const timer of this.#watchdogs.values()) clearTimeout(timer);
+    this.#watchdogs.clear();
+    // A terminate() that a stuck thread never answers must not hold the shutdown.
+    await Promise.race([Promise.all(this.#executors.map((e) => e.close())), sleep(2000)]);
   }
 }
 
@@ -430,11 +539,23 @@ class InlineExecutor implements Executor {
   current: Job | null = null;
   readonly available = true;
   #controller: AbortController | null = null;
+  /** The watchdog fired for the current job: it was aborted, and the executor waits for it to return. */
+  #overdue = false;
 
   constructor(
     readonly pool: SynthesisPool,
     readonly synthesizer: Synthesizer,
   ) {}
+
+  state(): ExecutorState {
+    return this.current ? (this.#overdue ? 'stuck' : 'busy') : 'idle';
+  }
+
+  timeOut(job: Job, error: JobTimeoutError): void {
+    this.#overdue = true;
+    this.#controller?.abort(error);
+    this.pool.fail(job, error);
+  }
 
   start(job: Job): void {
     const controller = new AbortController();
@@ -450,10 +571,11 @@ class InlineExecutor implements Executor {
     };
     // Start on a later turn so a caller's synchronous code (e.g. attaching listeners) runs first.
     setImmediate(() => {
-      run().then(
-        (outcome) => this.pool.onEnd(this, job, outcome),
-        (error: Error) => this.pool.onEnd(this, job, { error }),
-      );
+      const end = (outcome: Parameters<SynthesisPool['onEnd']>[2]) => {
+        this.#overdue = false;
+        this.pool.onEnd(this, job, outcome);
+      };
+      run().then(end, (error: Error) => end({ error }));
     });
   }
 
@@ -474,6 +596,7 @@ class WorkerExecutor implements Executor {
   current: Job | null = null;
   available = false;
   #worker: Worker | null = null;
+  #starting = false;
   #closing = false;
   #restarts: { left: number };
 
@@ -486,8 +609,38 @@ class WorkerExecutor implements Executor {
     this.#restarts = restarts;
   }
 
+  state(): ExecutorState {
+    if (this.#starting) return 'starting';
+    if (!this.#worker || !this.available) return 'dead';
+    return this.current ? 'busy' : 'idle';
+  }
+
+  /** The job ran past its limit: fail it, abandon the (stuck) worker and start another. */
+  timeOut(job: Job, error: JobTimeoutError): void {
+    const stuck = this.#worker;
+    this.#worker = null;
+    this.available = false;
+    if (stuck) {
+      const counts = this.pool.workerCounts;
+      counts.abandoned++;
+      stuck.once('exit', () => counts.abandoned--);
+      stuck.unref();
+      stuck.terminate().catch(() => {});
+    }
+    this.pool.onEnd(this, job, { error });
+    this.#replace();
+  }
+
+  #replace(): void {
+    if (this.#closing || this.#restarts.left <= 0) return;
+    this.#restarts.left--;
+    this.pool.workerCounts.restarts++;
+    this.spawn().catch(() => {});
+  }
+
   /** Starts the thread; resolves with the model info once the model is loaded. */
   spawn(): Promise<SynthesizerInfo> {
+    this.#starting = true;
     return new Promise((resolve, reject) => {
       let ready = false;
       const worker = new Worker(BOOTSTRAP, {
@@ -497,12 +650,15 @@ class WorkerExecutor implements Executor {
       });
       this.#worker = worker;
       worker.on('message', (m: WorkerMessage) => {
+        if (this.#worker !== worker) return; // abandoned
         if (m.type === 'ready') {
           ready = true;
+          this.#starting = false;
           this.available = true;
           resolve(m.info);
           this.pool.dispatch();
         } else if (m.type === 'fatal') {
+          this.#starting = false;
           reject(errorFromWire(m.error));
         } else this.#onJobMessage(m);
       });
@@ -510,8 +666,10 @@ class WorkerExecutor implements Executor {
         if (!ready) reject(e);
       });
       worker.on('exit', (code) => {
+        if (this.#worker !== worker) return; // abandoned by the watchdog: already replaced
         this.available = false;
-        if (this.#worker === worker) this.#worker = null;
+        this.#worker = null;
+        this.#starting = false;
         if (!ready) {
           reject(
             new Error(`synthesis worker ${this.index} exited with code ${code} while loading the model`),
@@ -523,10 +681,7 @@ class WorkerExecutor implements Executor {
           this.pool.onEnd(this, job, {
             error: new Error(`synthesis worker ${this.index} died (exit code ${code})`),
           });
-        if (!this.#closing && this.#restarts.left > 0) {
-          this.#restarts.left--;
-          this.spawn().catch(() => {});
-        }
+        this.#replace();
       });
     });
   }
@@ -568,7 +723,7 @@ class WorkerExecutor implements Executor {
  * @throws the loader's error (with all started workers stopped) when a model cannot be loaded.
  */
 export async function createSynthesisPool(options: PoolOptions = {}): Promise<SynthesisPool> {
-  const pool = new SynthesisPool(options.queueSize ?? 32);
+  const pool = new SynthesisPool(options.queueSize ?? 32, options.jobTimeoutMs);
   if (options.synthesizer) {
     pool.setExecutors([new InlineExecutor(pool, options.synthesizer)], options.synthesizer.info());
     return pool;

@@ -16,11 +16,12 @@
  *
  * Errors are JSON `{ error, parameter? }`: 400 for a bad or missing parameter (named; a JSON body's values
  * must be strings or numbers), 413 for text longer than `maxTextLength` (or an oversized body) and for a
- * request that would produce more audio than the pool's limits (`SynthesisLimits`: seconds per sentence,
- * checked before decoding, and per request), 503 with `Retry-After` when the queue is full, 503 when a job
- * runs past its time limit, 404/405 for unknown paths/methods, 500 otherwise. A client that disconnects
- * cancels its work: a queued job is dropped, a running one stops at the next sentence or between a
- * sentence's model and vocoder.
+ * request that would produce more audio than the synthesizer's limits (`SynthesisLimits`: seconds per
+ * sentence, checked before decoding, and per request), 503 with `Retry-After` when the queue is full, 504
+ * when a job runs past its time limit (the synthesizer's `maxJobSeconds`, checked between steps, or the
+ * pool's watchdog `jobTimeoutMs`), 404/405 for unknown paths/methods, 500 otherwise. A client that
+ * disconnects cancels its work: a queued job is dropped, a running one stops at the next sentence or
+ * between a sentence's model and vocoder.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -28,7 +29,7 @@ import { encodeWav, encodeWavSamples, wavHeader } from '../audio/wav.ts';
 import { parseNormalization } from '../inference/normalize.ts';
 import { findSpeaker, LENGTH_SCALE_RANGE, SPEED_RANGE, SynthesisError } from '../inference/synthesizer.ts';
 import { PAGE_HTML } from './page.ts';
-import { type JobOptions, QueueFullError, type SynthesisPool } from './pool.ts';
+import { type JobOptions, JobTimeoutError, QueueFullError, type SynthesisPool } from './pool.ts';
 
 /** Options of {@link createTtsServer}. */
 export interface TtsServerOptions {
@@ -315,9 +316,11 @@ export function createTtsServer(options: TtsServerOptions): Server {
       case '/index.html':
         allow(['GET', 'HEAD']);
         return sendText(res, 200, 'text/html; charset=utf-8', PAGE_HTML);
-      case '/health':
+      case '/health': {
         allow(['GET', 'HEAD']);
-        return sendJson(res, 200, { status: 'ok', ...pool.stats() });
+        const stats = pool.stats(); // status 'down' (no executor can take a job): 503
+        return sendJson(res, stats.status === 'down' ? 503 : 200, stats);
+      }
       case '/api/speakers':
         allow(['GET', 'HEAD']);
         return sendJson(res, 200, { ...info, maxTextLength });
@@ -364,9 +367,11 @@ export function createTtsServer(options: TtsServerOptions): Server {
           sendJson(res, err.status, { error: err.message, parameter: err.parameter }, err.headers);
         } else if (err instanceof QueueFullError) {
           sendJson(res, 503, { error: err.message }, { 'Retry-After': String(err.retryAfterSeconds) });
+        } else if (err instanceof JobTimeoutError) {
+          sendJson(res, 504, { error: err.message });
         } else if (err instanceof SynthesisError) {
           const parameter = PARAMETER_NAMES[err.parameter] ?? err.parameter;
-          const status = err.code === 'too_long' ? 413 : err.code === 'time_limit' ? 503 : 400;
+          const status = err.code === 'too_long' ? 413 : err.code === 'time_limit' ? 504 : 400;
           sendJson(res, status, { error: err.message, parameter });
         } else if (err.name === 'AbortError') {
           res.destroy(); // the client is gone

@@ -13,6 +13,13 @@ export type { DType } from './dtype.js';
 export { dtypeSize, isFloatingDType } from './dtype.js';
 export * as F from './functional.js';
 export * from './random.js';
-export { cudaDeviceCount, cudaIsAvailable, getNumThreads, setNumThreads, torchVersion } from './runtime.js';
+export {
+  blasInfo,
+  cudaDeviceCount,
+  cudaIsAvailable,
+  getNumThreads,
+  setNumThreads,
+  torchVersion,
+} from './runtime.js';
 export * from './scope.js';
 export * from './tensor.js';

@@ -5,6 +5,7 @@
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { isMainThread } from 'node:worker_threads';
 
 /** An opaque native tensor handle (a type-tagged N-API external holding an at::Tensor). */
 export type Handle = { readonly __tensorHandle: unique symbol };
@@ -40,10 +41,13 @@ export interface NativeAddon {
   setGradEnabled(enabled: boolean): void;
   isGradEnabled(): boolean;
   manualSeed(seed: number): void;
+  ownGenerator(): void;
   getRngState(): Handle;
   setRngState(state: Handle): void;
   setNumThreads(n: number): void;
   getNumThreads(): number;
+  setBlasThreads(n: number): boolean;
+  blasInfo(): { library: string; threads: number | null };
   cudaDeviceCount(): number;
   parallelInfo(): string;
   torchVersion: string;
@@ -68,7 +72,41 @@ function load(): NativeAddon {
   }
 }
 
+/**
+ * Threading model (docs/architecture.md, "Threads"), set up here because some of it must be in the
+ * environment before libtorch's libraries load:
+ * - libtorch's intra-op threads (OpenMP) are counted per calling thread: the main thread and each Worker
+ *   set their own (`setNumThreads`; default RIBBIT_NUM_THREADS or the machine's cores).
+ * - OpenMP threads sleep when idle (OMP_WAIT_POLICY=PASSIVE unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is
+ *   set): libgomp's default spin-waiting burns the cores other processes need; under load a 2-thread
+ *   training step took 12.1 s spinning against 0.60 s passive (python3-torch: 14.5 s and 1.07 s).
+ * - The BLAS library (OpenBLAS through Debian's libblas.so.3) runs on its caller's thread: OPENBLAS_NUM_THREADS
+ *   defaults to 1, and a Worker that loads ribbit forces 1, because OpenBLAS's thread pool is one per process
+ *   and deadlocked when two threads called sgemm at once.
+ * - Random numbers: a Worker draws from a CPU generator of its own (seeded as PyTorch's default one), so
+ *   seeding or sampling in one thread never shifts another's stream; libtorch kernels without a generator
+ *   argument (dropout) still share the process's default generator.
+ * The names this module put into the environment, so that benchmarks can run other engines without them.
+ */
+export const threadEnvDefaults: Readonly<Record<string, string>> = setThreadEnvDefaults();
+
+function setThreadEnvDefaults(): Record<string, string> {
+  const set: Record<string, string> = {};
+  // A Worker's process.env is its own copy (setting it reaches no library), and the libraries are loaded by
+  // then when the main thread imported ribbit first (the server does); otherwise set these in the environment.
+  if (!isMainThread) return set;
+  const env = process.env;
+  if (env.OMP_WAIT_POLICY === undefined && env.GOMP_SPINCOUNT === undefined) set.OMP_WAIT_POLICY = 'PASSIVE';
+  if (env.OPENBLAS_NUM_THREADS === undefined) set.OPENBLAS_NUM_THREADS = '1';
+  Object.assign(env, set);
+  return set;
+}
+
 export const native: NativeAddon = load();
 
+if (!isMainThread) {
+  native.setBlasThreads(1);
+  native.ownGenerator();
+}
 const envThreads = Number.parseInt(process.env.RIBBIT_NUM_THREADS ?? '', 10);
 native.setNumThreads(Number.isFinite(envThreads) && envThreads > 0 ? envThreads : availableParallelism());

@@ -51,6 +51,8 @@ export interface TrainerOptions {
   callbacks?: TrainerCallbacks[];
   /** No terminal output (the log file is still written). */
   quiet?: boolean;
+  /** Where terminal output goes (default process.stdout; the progress bar is drawn on a TTY only). */
+  stream?: NodeJS.WriteStream;
   /** Override the run folder (default `outputPath/runName-<date>`). */
   runPath?: string;
   /**
@@ -186,6 +188,7 @@ export class Trainer implements TrainerContext {
     this.console = new ConsoleLogger({
       logFile: join(this.runPath, 'trainer_0_log.txt'),
       quiet: options.quiet,
+      stream: options.stream,
     });
   }
 
@@ -445,9 +448,9 @@ export class Trainer implements TrainerContext {
             if (Number.isFinite(norm)) stepItems.grad_norm = norm;
           }
           optimizer.step();
+          optimizer.zeroGrad();
           // A step's backward also reaches parameters of other optimizers (a generator loss through the
           // discriminator): clear every gradient so that the next optimizer starts from zero.
-          optimizer.zeroGrad();
           if (count > 1) for (const p of this.model.parameters()) p.grad = null;
           if (!c.schedulerAfterEpoch) this.schedulers[idx]?.step();
         }

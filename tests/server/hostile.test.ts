@@ -115,7 +115,7 @@ test('a client that leaves stops its job (cancelled, the worker free again)', as
   assert.equal(h.completed, before.completed);
 });
 
-test('limits given at load reach the workers: a job past maxJobSeconds is 503, too much audio 413', async () => {
+test('limits given at load reach the workers: a job past maxJobSeconds is 504, too much audio 413', async () => {
   const pool = await createSynthesisPool({
     workers: 1,
     threadsPerWorker: 1,
@@ -125,7 +125,7 @@ test('limits given at load reach the workers: a job past maxJobSeconds is 503, t
   const fake = await startTtsServer({ pool, host: '127.0.0.1', port: 0 });
   try {
     const slow = await fetch(`${fake.url}/api/tts?text=${encodeURIComponent('One. Two. Three. Four.')}`);
-    assert.equal(slow.status, 503);
+    assert.equal(slow.status, 504);
     assert.match((await errorOf(slow)).error, /took longer than the limit of 0\.01 s per request/);
   } finally {
     await fake.close();

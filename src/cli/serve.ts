@@ -88,7 +88,8 @@ export const serveCommand: Command = {
     if (typeof o.speaker === 'string' && o.speaker) loadOptions.speaker = o.speaker;
     const timeoutMs = jobTimeoutMs(o.jobTimeout);
     // the workers' synthesizers check the same time limit between steps: a slow job ends there, keeping its worker
-    if (timeoutMs !== undefined) loadOptions.limits = { ...loadOptions.limits, maxJobSeconds: timeoutMs / 1000 };
+    if (timeoutMs !== undefined)
+      loadOptions.limits = { ...loadOptions.limits, maxJobSeconds: timeoutMs / 1000 };
     const workers = positiveInt(o.workers, 'workers', 0);
     const pool = await createSynthesisPool({
       workers,

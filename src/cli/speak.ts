@@ -163,7 +163,9 @@ export function limitsFromArgs(args: ParsedArgs): SynthesisLimits {
     const v = o[key];
     if (v === undefined) return;
     if (typeof v !== 'number' || !(v > 0 || (zeroOk && v === 0)))
-      throw new UsageError(`--${name} must be a ${zeroOk ? 'non-negative' : 'positive'} number of seconds, got ${v}`);
+      throw new UsageError(
+        `--${name} must be a ${zeroOk ? 'non-negative' : 'positive'} number of seconds, got ${v}`,
+      );
     out[key] = v;
   };
   take('max-sentence-seconds', 'maxSentenceSeconds');
@@ -306,7 +308,9 @@ export const speakCommand: Command = {
         `processed in ${result.processingSeconds.toFixed(2)} s (real-time factor ${result.rtf.toFixed(3)})`,
     );
     if (unknown)
-      console.error(` > Warning: characters this voice cannot speak were dropped (language ${synth.language}): ${unknown}`);
+      console.error(
+        ` > Warning: characters this voice cannot speak were dropped (language ${synth.language}): ${unknown}`,
+      );
     return 0;
   },
 };

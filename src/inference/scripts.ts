@@ -58,7 +58,10 @@ function foreignLetter(language: string): RegExp | null {
   if (re === undefined) {
     const scripts = scriptsOf(language);
     re = scripts
-      ? new RegExp(`[^\\P{L}${['Common', 'Inherited', ...scripts].map((s) => `\\p{Script=${s}}`).join('')}]`, 'u')
+      ? new RegExp(
+          `[^\\P{L}${['Common', 'Inherited', ...scripts].map((s) => `\\p{Script=${s}}`).join('')}]`,
+          'u',
+        )
       : null;
     cache.set(language, re);
   }
@@ -69,7 +72,10 @@ function foreignLetter(language: string): RegExp | null {
  * Removes the letters of `text` not written in a script of `language` (each replaced by a space, so words
  * do not fuse) and counts them. A language this table does not know keeps everything.
  */
-export function dropForeignLetters(text: string, language: string): { text: string; dropped: Map<string, number> } {
+export function dropForeignLetters(
+  text: string,
+  language: string,
+): { text: string; dropped: Map<string, number> } {
   const dropped = new Map<string, number>();
   const re = foreignLetter(language);
   if (!re) return { text, dropped };

@@ -386,7 +386,8 @@ export class Synthesizer {
       silenceSamples: Math.round((silenceMs / 1000) * this.sampleRate),
       normalization: o.normalization ?? this.normalization,
       signal: o.signal,
-      deadline: this.limits.maxJobSeconds > 0 ? performance.now() + this.limits.maxJobSeconds * 1000 : Infinity,
+      deadline:
+        this.limits.maxJobSeconds > 0 ? performance.now() + this.limits.maxJobSeconds * 1000 : Infinity,
     };
   }
 
@@ -437,7 +438,12 @@ export class Synthesizer {
           { shape: [1, ids.length] },
         );
         const xLengths = tensor(BigInt64Array.of(BigInt(ids.length)));
-        const aux = { xLengths, lengthScale: p.lengthScale, noiseScale: p.noiseScale, speakerId: p.speakerId };
+        const aux = {
+          xLengths,
+          lengthScale: p.lengthScale,
+          noiseScale: p.noiseScale,
+          speakerId: p.speakerId,
+        };
         return this.model.inference(x, maxFrames === undefined ? aux : { ...aux, maxFrames }).modelOutputs;
       }),
     );
@@ -541,7 +547,8 @@ export class Synthesizer {
       }
       this.#checkRunning(p);
       const silence = tally.spoken === 0 ? 0 : p.silenceSamples;
-      const left = (this.limits.maxRequestSeconds * this.sampleRate - tally.samples - silence) / this.sampleRate;
+      const left =
+        (this.limits.maxRequestSeconds * this.sampleRate - tally.samples - silence) / this.sampleRate;
       const perSentence = this.limits.maxSentenceSeconds <= left;
       const samples = await this.#renderBounded(
         ids,

@@ -242,7 +242,8 @@ function modelLanguages(
   config: Record<string, unknown>,
   wanted: string | undefined,
 ): { language: string; languages: string[] } {
-  const own = typeof config.phonemeLanguage === 'string' && config.phonemeLanguage ? config.phonemeLanguage : 'en';
+  const own =
+    typeof config.phonemeLanguage === 'string' && config.phonemeLanguage ? config.phonemeLanguage : 'en';
   const { tokenizer } = model;
   if (!tokenizer.usePhonemes) return { language: wanted ?? own, languages: [wanted ?? own] };
   const p = tokenizer.phonemizer;

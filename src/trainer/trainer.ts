@@ -6,7 +6,7 @@
  * device ('cpu', 'cuda:N').
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { constants as osConstants, hostname } from 'node:os';
+import { hostname, constants as osConstants } from 'node:os';
 import { basename, join } from 'node:path';
 import { toPythonJson } from '../config/json.js';
 import * as torch from '../torch/index.js';

@@ -108,7 +108,10 @@ test('mixed text speaks the English and warns naming the dropped letters', () =>
   const out = join(dir, 'mixed.wav');
   const r = speak(['--text', 'Hello 世界 world.', '--out', out]);
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stderr, /Warning: characters this voice cannot speak were dropped \(language en-us\): "世" x1, "界" x1/);
+  assert.match(
+    r.stderr,
+    /Warning: characters this voice cannot speak were dropped \(language en-us\): "世" x1, "界" x1/,
+  );
   assert.ok(existsSync(out));
 });
 
@@ -134,7 +137,10 @@ test('--pipe-out into `head -c 10` exits quietly with 141 (no unhandled EPIPE)',
   const text = 'Hello there. This is a longer test of the pipe, long enough to fill it.';
   const r = spawnSync(
     'bash',
-    ['-c', `set -o pipefail; "${process.execPath}" "${BIN}" speak --loader fake --pipe-out --text "${text}" | head -c 10 | wc -c`],
+    [
+      '-c',
+      `set -o pipefail; "${process.execPath}" "${BIN}" speak --loader fake --pipe-out --text "${text}" | head -c 10 | wc -c`,
+    ],
     { encoding: 'utf8', timeout: 20_000 },
   );
   assert.equal(r.stdout.trim(), '10');
@@ -145,7 +151,16 @@ test('--pipe-out into `head -c 10` exits quietly with 141 (no unhandled EPIPE)',
 test('a model file that is neither safetensors nor pth: one sentence naming it and the formats', () => {
   const bad = join(dir, 'model.bin');
   writeFileSync(bad, 'this is not a model at all\n');
-  const r = speak(['--model-path', bad, '--config-path', VOICE_CONFIG, '--text', 'Hi.', '--out', join(dir, 'm.wav')]);
+  const r = speak([
+    '--model-path',
+    bad,
+    '--config-path',
+    VOICE_CONFIG,
+    '--text',
+    'Hi.',
+    '--out',
+    join(dir, 'm.wav'),
+  ]);
   assert.equal(r.status, 1, r.stderr);
   const line = oneLine(r.stderr);
   assert.ok(line.includes(bad), line);

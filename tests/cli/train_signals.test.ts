@@ -105,7 +105,10 @@ for (const [signal, code] of [
       { cwd: dir, encoding: 'utf8', timeout: 120_000 },
     );
     assert.equal(resumed.status, 0, `${resumed.stdout}\n${resumed.stderr}`);
-    assert.match(resumed.stdout, new RegExp(`Resumed ${saved[0]!.name} \\(epoch \\d+, step ${saved[0]!.step}\\)`));
+    assert.match(
+      resumed.stdout,
+      new RegExp(`Resumed ${saved[0]!.name} \\(epoch \\d+, step ${saved[0]!.step}\\)`),
+    );
     assert.deepEqual(
       listCheckpoints(run).map((c) => c.step),
       [saved[0]!.step, saved[0]!.step + 1],

@@ -47,7 +47,9 @@ test('Glow-TTS checks maxFrames on the predicted durations, before the decoder r
   assert.ok(performance.now() - t0 < 2000, 'refused without decoding');
   // within the bound it speaks as before
   // (the bound counts every aligned frame; the output is cut to a multiple of the flow's squeeze)
-  const same = torch.noGrad(() => synth.model.inference(x, { ...aux, maxFrames: frames + 8 }).modelOutputs.size(1));
+  const same = torch.noGrad(() =>
+    synth.model.inference(x, { ...aux, maxFrames: frames + 8 }).modelOutputs.size(1),
+  );
   assert.equal(same, frames);
   assert.throws(() => synth.model.inference(x, { ...aux, maxFrames: frames - 8 }), OutputLimitError);
 });
@@ -56,8 +58,14 @@ test('speed 0.1 x length scale 20 over three sentences: refused (too_long) in we
   const synth = await bundled();
   const t0 = performance.now();
   await assert.rejects(
-    synth.synthesize('Hello there. How are you today? I am fine, thank you.', { speed: 0.1, lengthScale: 20 }),
-    isCode('too_long', /^sentence 1 of 3 would be \d+\.\d s of audio, over the limit of 40\.0 s per sentence/),
+    synth.synthesize('Hello there. How are you today? I am fine, thank you.', {
+      speed: 0.1,
+      lengthScale: 20,
+    }),
+    isCode(
+      'too_long',
+      /^sentence 1 of 3 would be \d+\.\d s of audio, over the limit of 40\.0 s per sentence/,
+    ),
   );
   assert.ok(performance.now() - t0 < 3000, `${performance.now() - t0} ms`);
 });
@@ -65,7 +73,10 @@ test('speed 0.1 x length scale 20 over three sentences: refused (too_long) in we
 test('speed and explicit length scale out of range are bad options', async () => {
   const synth = await bundled();
   for (const speed of [0.0001, 0.05, 11])
-    await assert.rejects(synth.synthesize('Hi.', { speed }), isCode('bad_option', /speed: must be a number in \[0\.1, 10\]/));
+    await assert.rejects(
+      synth.synthesize('Hi.', { speed }),
+      isCode('bad_option', /speed: must be a number in \[0\.1, 10\]/),
+    );
   for (const lengthScale of [1e9, 0, 21])
     await assert.rejects(synth.synthesize('Hi.', { lengthScale }), isCode('bad_option', /lengthScale/));
 });
@@ -79,7 +90,11 @@ test('per-request limit: the sentence that would cross it is refused; a request 
     language: base.language,
     limits: { maxRequestSeconds: 1.5, maxSentenceSeconds: 1.2 },
   });
-  assert.deepEqual(synth.info().limits, { maxRequestSeconds: 1.5, maxSentenceSeconds: 1.2, maxJobSeconds: 300 });
+  assert.deepEqual(synth.info().limits, {
+    maxRequestSeconds: 1.5,
+    maxSentenceSeconds: 1.2,
+    maxJobSeconds: 300,
+  });
   const ok = await synth.synthesize('Hi there.');
   assert.ok(ok.seconds > 0 && ok.seconds <= 1.2);
   await assert.rejects(
@@ -92,9 +107,17 @@ test('per-request limit: the sentence that would cross it is refused; a request 
 test('a job past maxJobSeconds stops with time_limit; an abort acts between model and vocoder', async () => {
   const base = await bundled();
   const Synth = base.constructor as typeof import('../../src/inference/synthesizer.ts').Synthesizer;
-  const parts = { model: base.model, tokenizer: base.tokenizer, vocoder: base.vocoder, language: base.language };
+  const parts = {
+    model: base.model,
+    tokenizer: base.tokenizer,
+    vocoder: base.vocoder,
+    language: base.language,
+  };
   const quick = new Synth({ ...parts, limits: { maxJobSeconds: 0.001 } });
-  await assert.rejects(quick.synthesize('Hello there. How are you?'), isCode('time_limit', /longer than the limit of 0\.001 s/));
+  await assert.rejects(
+    quick.synthesize('Hello there. How are you?'),
+    isCode('time_limit', /longer than the limit of 0\.001 s/),
+  );
   // abort once the model has run for the first sentence: the vocoder never runs for it
   const synth = new Synth(parts);
   let vocoded = 0;
@@ -110,7 +133,9 @@ test('a job past maxJobSeconds stops with time_limit; an abort acts between mode
     controller.abort(new DOMException('the client left', 'AbortError'));
     return out;
   };
-  await assert.rejects(synth.synthesize('Hello there.', { signal: controller.signal }), { name: 'AbortError' });
+  await assert.rejects(synth.synthesize('Hello there.', { signal: controller.signal }), {
+    name: 'AbortError',
+  });
   assert.equal(vocoded, 0);
 });
 
@@ -120,7 +145,14 @@ test('letters of another script are dropped before the phonemizer and reported',
   assert.equal(scriptsOf('xx'), undefined);
   const d = dropForeignLetters('Hello 世界, naïve café π 42!', 'en-us');
   assert.equal(d.text, 'Hello , naïve café 42!');
-  assert.deepEqual([...d.dropped], [['世', 1], ['界', 1], ['π', 1]]);
+  assert.deepEqual(
+    [...d.dropped],
+    [
+      ['世', 1],
+      ['界', 1],
+      ['π', 1],
+    ],
+  );
   assert.equal(dropForeignLetters('世界', 'xx').text, '世界');
   const synth = await bundled();
   const r = await synth.synthesize('Hello 世界.');

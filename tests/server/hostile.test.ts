@@ -41,7 +41,10 @@ test('speed=0.1 & length_scale=20 over 3 sentences: 413 at once, nothing left ru
     assert.equal(res.status, 413, path);
     const body = await errorOf(res);
     assert.equal(body.parameter, 'text');
-    assert.match(body.error, /^sentence 1 of 3 would be \d+\.\d s of audio, over the limit of 40\.0 s per sentence/);
+    assert.match(
+      body.error,
+      /^sentence 1 of 3 would be \d+\.\d s of audio, over the limit of 40\.0 s per sentence/,
+    );
     assert.ok(performance.now() - t0 < 10_000, `${path}: ${performance.now() - t0} ms`);
   }
   const h = await health(base);
@@ -92,7 +95,10 @@ test('Chinese text to the English voice: 400 naming the characters; mixed text s
   assert.match(err.error, /"你", "好", "世", "界" are not letters of its language \(en-us\)/);
   const mixed = await fetch(`${base}/api/tts?${new URLSearchParams({ text: 'Hello 世界.' })}`);
   assert.equal(mixed.status, 200);
-  assert.deepEqual(mixed.headers.get('x-unknown-characters')?.split(',').map(decodeURIComponent), ['世', '界']);
+  assert.deepEqual(mixed.headers.get('x-unknown-characters')?.split(',').map(decodeURIComponent), [
+    '世',
+    '界',
+  ]);
   await mixed.arrayBuffer();
   const zh = await fetch(`${base}/api/tts?text=Hello.&language_id=zh`);
   assert.equal(zh.status, 400);
@@ -103,9 +109,9 @@ test('a client that leaves stops its job (cancelled, the worker free again)', as
   const before = await health(base);
   const controller = new AbortController();
   const text = Array.from({ length: 12 }, (_, i) => `This is sentence number ${i + 1}.`).join(' ');
-  const pending = fetch(`${base}/api/tts?${new URLSearchParams({ text })}`, { signal: controller.signal }).catch(
-    (e: Error) => e,
-  );
+  const pending = fetch(`${base}/api/tts?${new URLSearchParams({ text })}`, {
+    signal: controller.signal,
+  }).catch((e: Error) => e);
   await waitFor(async () => (await health(base)).running === 1, 10_000, 'the job to start');
   controller.abort();
   assert.equal(((await pending) as Error).name, 'AbortError');
@@ -138,7 +144,9 @@ test('limits given at load reach the workers: a job past maxJobSeconds is 504, t
   });
   const fake2 = await startTtsServer({ pool: pool2, host: '127.0.0.1', port: 0 });
   try {
-    const long = await fetch(`${fake2.url}/api/tts?text=${encodeURIComponent('A fairly long sentence here. And another one.')}`);
+    const long = await fetch(
+      `${fake2.url}/api/tts?text=${encodeURIComponent('A fairly long sentence here. And another one.')}`,
+    );
     assert.equal(long.status, 413);
     assert.match((await errorOf(long)).error, /left in this request \(0\.5 s in all\)/);
   } finally {

@@ -13,7 +13,10 @@ import { ioError } from '../../src/trainer/io_error.ts';
 test('ioError: one sentence naming what was written; ENOSPC in words; the code kept', () => {
   const enospc = Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
   const e = ioError(enospc, 'cannot write the checkpoint file /runs/x/checkpoint_5.safetensors');
-  assert.equal(e.message, 'cannot write the checkpoint file /runs/x/checkpoint_5.safetensors: no space left on the device');
+  assert.equal(
+    e.message,
+    'cannot write the checkpoint file /runs/x/checkpoint_5.safetensors: no space left on the device',
+  );
   assert.equal((e as NodeJS.ErrnoException).code, 'ENOSPC');
   assert.equal(e.cause, enospc);
 });
@@ -27,7 +30,10 @@ test('a checkpoint that cannot be written names the file', () => {
     assert.throws(
       () => saveCheckpoint(blocker, 'checkpoint_1', weights, { step: 1 } as never),
       (e: Error) => {
-        assert.match(e.message, new RegExp(`^cannot write the checkpoint file ${join(blocker, 'checkpoint_1.safetensors')}: `));
+        assert.match(
+          e.message,
+          new RegExp(`^cannot write the checkpoint file ${join(blocker, 'checkpoint_1.safetensors')}: `),
+        );
         assert.equal((e as NodeJS.ErrnoException).code, 'ENOTDIR');
         return true;
       },

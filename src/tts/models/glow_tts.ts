@@ -23,8 +23,8 @@ import { Encoder, type EncoderOutput } from '../layers/glow_tts/encoder.js';
 import { GlowTTSLoss, type GlowTTSLossDict } from '../layers/losses.js';
 import { attentionMask, expandPrior, monotonicAlignment, paddingMask } from '../utils/alignment.js';
 import { generatePath } from '../utils/helpers.js';
-import { checkOutputFrames } from '../utils/output_limit.ts';
 import { createTTSLogs, logTTSOutputs, type TTSLogs } from '../utils/logging.js';
+import { checkOutputFrames } from '../utils/output_limit.ts';
 import { BaseTTS, type TTSBatch, type TTSModelParts } from './base_tts.js';
 
 /** Speaker conditioning inputs. */

@@ -36,8 +36,8 @@ import { wavToMel } from '../layers/vits/spectrogram.js';
 import { StochasticDurationPredictor } from '../layers/vits/stochastic_duration_predictor.js';
 import { expandPrior, gaussianLogLikelihood } from '../utils/alignment.ts';
 import { generatePath, maximumPath, sequenceMask } from '../utils/helpers.js';
-import { checkOutputFrames } from '../utils/output_limit.ts';
 import { type NoiseSource, torchNoise } from '../utils/noise.js';
+import { checkOutputFrames } from '../utils/output_limit.ts';
 import { randSegments, segment } from '../utils/segments.js';
 import type { InferenceAux } from './base_tts.js';
 

@@ -44,7 +44,10 @@ test('storage_size.pth: a storage declaring 10^12 floats over a 4-byte record is
 
 test('inflate_bomb.pth: a deflated entry growing more than 256x is refused before inflating', () => {
   const r = refused(() => readPth(join(dir, 'inflate_bomb.pth')));
-  assert.match(r.message, /inflate_bomb\.pth: entry 'archive\/data\/0': claims 4194304 bytes from \d+ compressed/);
+  assert.match(
+    r.message,
+    /inflate_bomb\.pth: entry 'archive\/data\/0': claims 4194304 bytes from \d+ compressed/,
+  );
   assert.ok(r.grewBytes < 2 * 2 ** 20, `grew ${r.grewBytes} bytes`);
 });
 

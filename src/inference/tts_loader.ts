@@ -78,7 +78,13 @@ export function readModelWeights(modelPath: string): LoadedWeights {
     const weights = new Map<string, Tensor>();
     for (const [k, v] of stateDictOf(root, modelPath)) weights.set(k, fromRaw(v));
     let config: unknown;
-    if (root instanceof Map && root.get('config') instanceof Map) config = toPlain(root.get('config'));
+    if (root instanceof Map && root.get('config') instanceof Map) {
+      try {
+        config = toPlain(root.get('config'));
+      } catch (e) {
+        throw new Error(`${modelPath}: its config cannot be read: ${(e as Error).message}`);
+      }
+    }
     return { weights, config };
   }
   // a voice folder (`ribbit export`, the bundled voice): model.safetensors + config.json

@@ -616,28 +616,64 @@ export function stateDictOf(root: unknown, file: string, key?: string): Map<stri
   return out;
 }
 
+/** Most values (counting a shared one at each place it appears) {@link toPlain} expands a graph into. */
+export const MAX_PLAIN_VALUES = 1_000_000;
+
 /**
  * Converts an unpickled graph to plain JSON-like data: Maps whose keys are all strings become plain objects,
  * other Maps stay Maps, Sets stay Sets; tensors and bytes are kept as they are. Handy for configs.
+ * A pickle can share one list at many places (memo references): 64 nested `[a, a]` take 500 bytes and expand
+ * to 2^64 values. Each shared value is converted once and stays shared, and a graph that would expand to
+ * more than `maxValues` values (or holds a cycle: JSON has none) is refused before anything is converted.
+ * @throws Error saying so.
  */
-export function toPlain(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(toPlain);
-  if (value instanceof Map) {
-    const entries = [...value].map(([k, v]) => [k, toPlain(v)] as const);
-    if (entries.every(([k]) => typeof k === 'string')) {
-      const obj: Record<string, unknown> = {};
-      for (const [k, v] of entries) {
-        Object.defineProperty(obj, k as string, {
-          value: v,
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      }
-      return obj;
+export function toPlain(value: unknown, maxValues = MAX_PLAIN_VALUES): unknown {
+  const sizes = new Map<object, number>();
+  const sizeOf = (v: unknown, path: Set<object>): number => {
+    if (typeof v !== 'object' || v === null || !(Array.isArray(v) || v instanceof Map || v instanceof Set))
+      return 1;
+    const known = sizes.get(v);
+    if (known !== undefined) return known;
+    if (path.has(v)) throw new Error('the data holds a cycle (a value that contains itself)');
+    path.add(v);
+    let n = 1;
+    const children = v instanceof Map ? [...v.keys(), ...v.values()] : [...v];
+    for (const c of children) {
+      n += sizeOf(c, path);
+      if (n > maxValues) break;
     }
-    return new Map(entries);
-  }
-  if (value instanceof Set) return new Set([...value].map(toPlain));
-  return value;
+    path.delete(v);
+    sizes.set(v, n);
+    if (n > maxValues)
+      throw new Error(`the data expands to more than ${maxValues} values (shared references nested too deep)`);
+    return n;
+  };
+  sizeOf(value, new Set());
+  const done = new Map<object, unknown>();
+  const convert = (v: unknown): unknown => {
+    if (typeof v !== 'object' || v === null) return v;
+    const seen = done.get(v);
+    if (seen !== undefined) return seen;
+    let out: unknown = v;
+    if (Array.isArray(v)) out = v.map(convert);
+    else if (v instanceof Set) out = new Set([...v].map(convert));
+    else if (v instanceof Map) {
+      const entries = [...v].map(([k, x]) => [k, convert(x)] as const);
+      if (entries.every(([k]) => typeof k === 'string')) {
+        const obj: Record<string, unknown> = {};
+        for (const [k, x] of entries) {
+          Object.defineProperty(obj, k as string, {
+            value: x,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        }
+        out = obj;
+      } else out = new Map(entries);
+    }
+    done.set(v, out);
+    return out;
+  };
+  return convert(value);
 }

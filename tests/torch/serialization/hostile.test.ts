@@ -4,7 +4,13 @@ import assert from 'node:assert/strict';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { loadPthStateDict, readPth, ZipReader } from '../../../src/torch/serialization/index.ts';
+import {
+  loadPthStateDict,
+  readPth,
+  toPlain,
+  unpickle,
+  ZipReader,
+} from '../../../src/torch/serialization/index.ts';
 
 const dir = join(import.meta.dirname, '../../fixtures/pth/hostile');
 
@@ -67,4 +73,27 @@ test('the same expanded tensor within the budget still loads (a small expand is 
   assert.deepEqual(x.shape, [1000]);
   assert.equal(x.data.byteLength, 4000);
   assert.ok(x.data.every((b) => b === 0));
+});
+
+/** Protocol-2 pickle of `a = []; for 64 times: a = [a, a]` with memo references: 64 levels, 2^64 leaves. */
+function laughs(levels: number): Uint8Array {
+  const ops = [0x80, 0x02, 0x5d, 0x71, 0]; // PROTO 2, EMPTY_LIST, BINPUT 0
+  for (let i = 0; i < levels; i++) ops.push(0x28, 0x68, i, 0x68, i, 0x6c, 0x71, i + 1); // MARK a a LIST BINPUT
+  ops.push(0x2e); // STOP
+  return Uint8Array.from(ops);
+}
+
+test('a pickle of nested shared lists (2^64 values from 500 bytes) is refused by toPlain at once', () => {
+  const bytes = laughs(64);
+  assert.ok(bytes.length < 600);
+  const graph = unpickle(bytes, { findGlobal: () => undefined }).value;
+  const t0 = performance.now();
+  assert.throws(() => toPlain(graph), /expands to more than 1000000 values/);
+  assert.ok(performance.now() - t0 < 1000);
+  // a small shared graph converts, sharing kept: 2^10 leaves
+  const small = toPlain(unpickle(laughs(10), { findGlobal: () => undefined }).value) as unknown[];
+  assert.equal(small[0], small[1]);
+  const cyclic: unknown[] = [];
+  cyclic.push(cyclic);
+  assert.throws(() => toPlain(cyclic), /cycle/);
 });

@@ -136,22 +136,19 @@ export const LIMIT_OPTIONS: OptionSpec[] = [
     name: 'max-sentence-seconds',
     type: 'number',
     arg: 'S',
-    help: 'Most audio one sentence may produce, checked before decoding.',
-    default: DEFAULT_LIMITS.maxSentenceSeconds,
+    help: `Most audio one sentence may produce, checked before decoding (default: ${DEFAULT_LIMITS.maxSentenceSeconds}).`,
   },
   {
     name: 'max-request-seconds',
     type: 'number',
     arg: 'S',
-    help: 'Most audio one request may produce (all sentences).',
-    default: DEFAULT_LIMITS.maxRequestSeconds,
+    help: `Most audio one request may produce, all sentences (default: ${DEFAULT_LIMITS.maxRequestSeconds}).`,
   },
   {
     name: 'max-job-seconds',
     type: 'number',
     arg: 'S',
-    help: 'Wall-clock limit of one request (0: none).',
-    default: DEFAULT_LIMITS.maxJobSeconds,
+    help: `Wall-clock limit of one request, 0: none (default: ${DEFAULT_LIMITS.maxJobSeconds}).`,
   },
 ];
 

@@ -255,7 +255,6 @@ export class Synthesizer {
       language: this.language,
       languages: [...this.languages],
       speakers: [...this.speakers],
-      limits: { ...this.limits },
     };
   }
 

@@ -165,6 +165,4 @@ export interface SynthesizerInfo {
   languages: string[];
   /** Speaker names (empty for single-speaker models). */
   speakers: string[];
-  /** Bounds of one call (absent from synthesizers built before limits existed). */
-  limits?: Required<SynthesisLimits>;
 }

@@ -90,7 +90,7 @@ test('per-request limit: the sentence that would cross it is refused; a request 
     language: base.language,
     limits: { maxRequestSeconds: 1.5, maxSentenceSeconds: 1.2 },
   });
-  assert.deepEqual(synth.info().limits, {
+  assert.deepEqual(synth.limits, {
     maxRequestSeconds: 1.5,
     maxSentenceSeconds: 1.2,
     maxJobSeconds: 300,

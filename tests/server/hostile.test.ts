@@ -62,11 +62,6 @@ test('speed and length_scale outside their ranges are 400 naming the parameter',
   }
 });
 
-test('/api/speakers tells clients the limits', async () => {
-  const info = (await (await fetch(`${base}/api/speakers`)).json()) as { limits?: Record<string, number> };
-  assert.deepEqual(info.limits, { maxSentenceSeconds: 40, maxRequestSeconds: 600, maxJobSeconds: 300 });
-});
-
 test('JSON {"text": {"a": 1}} is 400, not "[object Object]" spoken', async () => {
   const before = await health(base);
   for (const [body, kind] of [

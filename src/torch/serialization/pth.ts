@@ -645,7 +645,9 @@ export function toPlain(value: unknown, maxValues = MAX_PLAIN_VALUES): unknown {
     path.delete(v);
     sizes.set(v, n);
     if (n > maxValues)
-      throw new Error(`the data expands to more than ${maxValues} values (shared references nested too deep)`);
+      throw new Error(
+        `the data expands to more than ${maxValues} values (shared references nested too deep)`,
+      );
     return n;
   };
   sizeOf(value, new Set());

@@ -166,6 +166,7 @@ export function summarize(rows: readonly PairResult[]): Summary {
   };
 }
 export {
+  ASR_PADDING_SECONDS,
   ASR_SAMPLE_RATE,
   type AsrResult,
   cmudict,

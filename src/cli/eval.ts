@@ -434,8 +434,7 @@ export const evalCommand: Command = {
     try {
       for (const [k, item] of items.entries()) {
         log.progress(' evaluating', k, items.length, started, item.id);
-        if (teacherDir && item.ref && !existsSync(item.ref))
-          await espeakSpeak(item.text ?? '', teacherVoice, item.ref);
+        if (teacherDir && item.ref) await espeakSpeak(item.text ?? '', teacherVoice, item.ref);
         const read = (path: string): Audio => {
           const w = readWav(path);
           return { samples: w.samples, sampleRate: w.sampleRate };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -8,8 +8,10 @@ import { readWav, writeWav } from '../../src/audio/wav.ts';
 import {
   ASR_PADDING_SECONDS,
   BOS,
+  cmudict,
   createRecognizer,
   EOS,
+  espeakPronunciation,
   ipaToCmu,
   normalizeWords,
   parseDictionary,
@@ -167,6 +169,29 @@ const sentences = [
 const missing = pocketsphinxMissing() ?? (espeakAvailable ? null : 'espeak-ng not installed');
 const skip = missing ? `pocketsphinx end-to-end test skipped: ${missing}` : false;
 
+test('words missing from the cmudict get espeak-ng pronunciations in CMU phones', { skip }, async () => {
+  // the mapping agrees with the cmudict on words it has
+  for (const w of ['hello', 'church', 'butter', 'neighbours', "didn't"]) {
+    const p = await espeakPronunciation(w);
+    assert.ok(
+      cmudict()
+        .get(w)
+        ?.includes(p as string),
+      `${w}: espeak-ng ${p}, cmudict ${cmudict().get(w)}`,
+    );
+  }
+  assert.equal(await espeakPronunciation('--help'), null); // not a word: never passed to espeak-ng
+  const rec = await createRecognizer(['The blorfing cat sat.']);
+  try {
+    assert.deepEqual(rec.words, ['blorfing', 'cat', 'sat', 'the']);
+    assert.deepEqual(rec.fromEspeak, ['blorfing']);
+    assert.deepEqual(rec.missing, []);
+    assert.match(readFileSync(join(rec.dir, 'words.dict'), 'utf8'), /^blorfing B L \w+ R F IH NG$/m);
+  } finally {
+    rec.close();
+  }
+});
+
 function espeakWav(text: string, path: string) {
   execFileSync('espeak-ng', ['-v', 'en-us', '-w', path, '--', text]);
   return path;
@@ -230,4 +255,38 @@ test('ribbit eval --synth-dir --metadata --asr --json: transcribes a folder', { 
   assert.equal(out.asr.synth.refWords, words);
   assert.ok(out.asr.synth.wer >= 0.2 && out.asr.synth.wer < 0.45, `WER ${out.asr.synth.wer}`);
   assert.match(r.stderr, /1 metadata line\(s\) without their wav\(s\) skipped/);
+});
+
+test('ribbit eval --sentences-file --loader fake: model vs espeak-ng teacher, MCD and WER', { skip }, () => {
+  const file = join(root, 'sentences.txt');
+  writeFileSync(file, `# two sentences\n${sentences[0]}\n\n${sentences[2]}\n`);
+  const save = join(root, 'saved');
+  const r = spawnSync(
+    process.execPath,
+    ['bin/ribbit.mjs', 'eval', '--sentences-file', file, '--loader', 'fake', '--save-dir', save, '--json'],
+    { encoding: 'utf8' },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.deepEqual(
+    out.rows.map((x: { id: string }) => x.id),
+    ['S001', 'S002'],
+  );
+  assert.equal(out.asr.teacher, 'espeak-ng -v en-us');
+  assert.equal(out.asr.synth.count, 2);
+  assert.equal(out.asr.ref.count, 2);
+  assert.equal(out.asr.ref.refWords, 18);
+  // the teacher is understood, the fake model's tones are not
+  assert.ok(out.asr.ref.wer <= 0.2, `teacher WER ${out.asr.ref.wer}`);
+  assert.ok(out.asr.synth.wer >= 0.8, `fake model WER ${out.asr.synth.wer}`);
+  assert.deepEqual(readdirSync(join(save, 'teacher')).sort(), ['S001.wav', 'S002.wav']);
+});
+
+test('ribbit eval --asr usage errors', () => {
+  const ribbit = (...args: string[]) =>
+    spawnSync(process.execPath, ['bin/ribbit.mjs', 'eval', ...args], { encoding: 'utf8' }).status;
+  assert.equal(ribbit('--synth-dir', root, '--asr'), 2); // one folder needs --metadata
+  assert.equal(ribbit('--ref-dir', root, '--synth-dir', root, '--metadata', 'm.csv'), 2); // without --asr
+  assert.equal(ribbit('--everyday', '--dataset', root), 2);
+  assert.equal(ribbit('--everyday', '--sentences-file', 'x.txt'), 2);
 });

@@ -85,6 +85,18 @@ export function stftMagnitude(wav: Tensor, p: StftParams): Tensor {
 }
 
 /**
+ * Magnitude with a floored power, sqrt(max(re² + im², minPower)), of `wav` [B, T] or [T] -> [B, nFft / 2 + 1,
+ * frames]: Coqui's `TorchSTFT` (vocoder losses; minPower 1e-8), whose floor keeps log(magnitude) and the
+ * gradient finite on silent frames. Differentiable with respect to `wav`.
+ */
+export function stftMagnitudeFloored(wav: Tensor, p: StftParams, minPower = 1e-8): Tensor {
+  return torch.tidy(() => {
+    const ri = torch.F.viewAsReal(stft(wav, p)); // [..., 2]
+    return ri.square().sum(-1).clampMin(minPower).sqrt();
+  });
+}
+
+/**
  * Inverse STFT of a complex spectrum [B, nFft / 2 + 1, frames] (or unbatched) -> [B, T] with librosa.istft's
  * window-sum-square normalisation; with `center` and no `length`, T = hop * (frames - 1).
  */

@@ -1,6 +1,6 @@
 /**
  * `ribbit compute-stats`: per-channel mean and standard deviation of the mel and linear spectrograms of a
- * config's datasets (Coqui's `compute_statistics.py`), written as JSON that `audio.statsPath` accepts.
+ * config's datasets, or of every wav under a vocoder config's `dataPath` (Coqui's `compute_statistics.py`), written as JSON that `audio.statsPath` accepts.
  * Spectrograms are taken in dB without signal normalisation, as Coqui does; sums are accumulated in float64.
  */
 import { readFile } from 'node:fs/promises';
@@ -12,6 +12,7 @@ import { loadTtsSamples } from '../data/samples.ts';
 import * as torch from '../torch/index.ts';
 import { ConsoleLogger } from '../trainer/console.ts';
 import { writeFileAtomicSync } from '../util/atomic.ts';
+import { findFiles } from '../vocoder/datasets/preprocess.ts';
 import type { Command } from './command.js';
 import { UsageError } from './command.js';
 import { loadRunConfig } from './train.ts';
@@ -85,16 +86,23 @@ export const computeStatsCommand: Command = {
       overrides: args.rest,
     }) as {
       audio: Record<string, unknown>;
-      datasets: Parameters<typeof loadTtsSamples>[0];
+      datasets?: Parameters<typeof loadTtsSamples>[0];
+      /** Vocoder configs: every wav under this folder. */
+      dataPath?: string;
       skipBadSamples?: boolean;
     };
     const audioConfig = { ...config.audio, signalNorm: false, statsPath: null };
     const ap = new AudioProcessor(audioConfig);
-    const { train, eval: evalSamples } = loadTtsSamples(config.datasets, {
-      evalSplit: false,
-      skipMissing: config.skipBadSamples ?? false,
-    });
-    const samples = [...train, ...evalSamples];
+    let samples: { audioFile: string }[];
+    if (config.datasets) {
+      const { train, eval: evalSamples } = loadTtsSamples(config.datasets, {
+        evalSplit: false,
+        skipMissing: config.skipBadSamples ?? false,
+      });
+      samples = [...train, ...evalSamples];
+    } else if (config.dataPath) {
+      samples = findFiles(config.dataPath, '.wav').map((audioFile) => ({ audioFile }));
+    } else throw new UsageError('the config names no datasets (TTS) or dataPath (vocoder)');
     if (samples.length === 0) throw new Error('the datasets have no samples');
     const log = new ConsoleLogger();
     const started = Date.now();

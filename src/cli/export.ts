@@ -1,6 +1,7 @@
 /**
  * `ribbit export`: a trained model as a voice folder (`model.safetensors` + `config.json`), the form the
- * bundled default voice ships in. Trainer state is left out; `--fp16` halves the size.
+ * bundled default voice ships in. Trainer state is left out (and a GAN vocoder's discriminator); `--fp16` halves
+ * the size.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,6 +9,8 @@ import { configClassOf, loadConfig, readJsonFile, saveConfig } from '../config/i
 import { buildModel, modelFolders, readModelWeights } from '../inference/tts_loader.ts';
 import { saveTensors } from '../torch/io.ts';
 import { loadModelSpeakers, SPEAKERS_FILE_NAME, speakerConfigOf } from '../tts/utils/speakers.ts';
+import type { BaseGANVocoderConfig } from '../vocoder/configs/shared_configs.ts';
+import { buildInferenceVocoder } from '../vocoder/inference.ts';
 import type { Command } from './command.js';
 import { UsageError } from './command.js';
 
@@ -39,9 +42,13 @@ export const exportCommand: Command = {
     const raw = typeof o.configPath === 'string' ? readJsonFile(o.configPath) : found;
     if (raw === undefined) throw new UsageError(`${o.modelPath} carries no config: give --config-path`);
     const config = loadConfig(raw as object, { onIgnored: () => {} });
+    // a GAN vocoder ships its generator only, with the weight norm folded (what inference loads)
+    const isVocoder = typeof (config as { generatorModel?: unknown }).generatorModel === 'string';
     const dirs = modelFolders(o.modelPath, typeof o.configPath === 'string' ? o.configPath : undefined);
-    const speakers = loadModelSpeakers(config, dirs);
-    const model = buildModel(config, weights, speakers);
+    const speakers = isVocoder ? null : loadModelSpeakers(config, dirs);
+    const model = isVocoder
+      ? buildInferenceVocoder(config as BaseGANVocoderConfig, weights)
+      : buildModel(config, weights, speakers);
     mkdirSync(o.out, { recursive: true });
     const path = join(o.out, 'model.safetensors');
     saveTensors(path, model.stateDict(), {

@@ -5,7 +5,7 @@ import { createSynthesisPool } from '../server/pool.ts';
 import { startTtsServer } from '../server/server.ts';
 import type { Command } from './command.js';
 import { UsageError } from './command.js';
-import { loadOptionsFromArgs, MODEL_OPTIONS, VOICE_OPTIONS } from './speak.ts';
+import { LIMIT_OPTIONS, loadOptionsFromArgs, MODEL_OPTIONS, VOICE_OPTIONS } from './speak.ts';
 
 function positiveInt(v: unknown, name: string, min = 1): number | undefined {
   if (v === undefined) return undefined;
@@ -31,10 +31,15 @@ export const serveCommand: Command = {
     'Endpoints: / (web page), /api/tts and /api/tts/stream (?text=&speaker_id=&language_id=&speed=), /locales,\n' +
     '/voices, /process (?INPUT_TEXT=), /api/speakers, /health. Each worker thread loads its own copy of the\n' +
     'model; requests wait in one FIFO queue of --queue-size (503 with Retry-After when full). Listens on\n' +
-    'loopback unless --host says otherwise. Stops cleanly on Ctrl-C / SIGTERM.',
+    'loopback unless --host says otherwise. Stops cleanly on Ctrl-C / SIGTERM.\n' +
+    'Refusals: 400 for a bad parameter; 413 for text over --max-text-length, or a request that would make more\n' +
+    'audio than --max-sentence-seconds (checked before decoding) or --max-request-seconds; 503 when the queue\n' +
+    'is full; 504 when a job runs past --job-timeout (a slow job stops at its next step; a stuck worker is\n' +
+    'replaced). --language must be a language of the model (the same rule as language_id).',
   options: [
     ...MODEL_OPTIONS,
     ...VOICE_OPTIONS.filter((o) => o.name !== 'speed'),
+    ...LIMIT_OPTIONS.filter((o) => o.name !== 'max-job-seconds'), // --job-timeout is the one time limit
     { name: 'port', type: 'number', arg: 'PORT', help: 'TCP port (0: any free port).', default: 5002 },
     { name: 'host', type: 'string', arg: 'HOST', help: 'Address to listen on.', default: '127.0.0.1' },
     {
@@ -85,12 +90,16 @@ export const serveCommand: Command = {
       throw new UsageError(`--port must be in [0, 65535]`);
     const loadOptions = await resolveModelName(loadOptionsFromArgs(args), cliManagerOptions());
     if (typeof o.speaker === 'string' && o.speaker) loadOptions.speaker = o.speaker;
+    const timeoutMs = jobTimeoutMs(o.jobTimeout);
+    // the workers' synthesizers check the same time limit between steps: a slow job ends there, keeping its worker
+    if (timeoutMs !== undefined)
+      loadOptions.limits = { ...loadOptions.limits, maxJobSeconds: timeoutMs / 1000 };
     const workers = positiveInt(o.workers, 'workers', 0);
     const pool = await createSynthesisPool({
       workers,
       threadsPerWorker: positiveInt(o.threadsPerWorker, 'threads-per-worker'),
       queueSize: positiveInt(o.queueSize, 'queue-size', 0),
-      jobTimeoutMs: jobTimeoutMs(o.jobTimeout),
+      jobTimeoutMs: timeoutMs,
       loaderModule: resolveLoaderModule(typeof o.loader === 'string' ? o.loader : undefined),
       loadOptions,
     });

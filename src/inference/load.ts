@@ -14,7 +14,7 @@ import { pathToFileURL } from 'node:url';
 import { siblingModule } from '../util/module_url.ts';
 import type { FakeSynthesizerOptions } from './fake.ts';
 import type { Synthesizer } from './synthesizer.ts';
-import type { Normalization } from './types.ts';
+import type { Normalization, SynthesisLimits } from './types.ts';
 
 /** What a loader gets (JSON-serialisable: it is sent to worker threads as is). */
 export interface LoadOptions {
@@ -45,6 +45,8 @@ export interface LoadOptions {
   noiseScale?: number;
   speaker?: string | number | null;
   normalization?: Normalization;
+  /** Bounds of one synthesis call (default: the Synthesizer's `DEFAULT_LIMITS`). */
+  limits?: SynthesisLimits;
   /** Options of the fake stack (`--loader fake`, tests, benchmarks). */
   fake?: FakeSynthesizerOptions;
 }

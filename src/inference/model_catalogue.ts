@@ -136,8 +136,13 @@ export function cannotRunReason(entry: CatalogueEntry, registered = registeredMo
 export function findEntry(catalogue: readonly CatalogueEntry[], name: string): CatalogueEntry {
   const found = catalogue.find((e) => e.name === name);
   if (found) return found;
-  const parts = name.split('/');
-  const near = catalogue.filter((e) => parts.some((p) => p && e.name.split('/').slice(1).includes(p)));
+  // the entries of the same type sharing the most of language, dataset and model
+  const [type, ...parts] = name.split('/');
+  const sameType = catalogue.filter((e) => e.type === type);
+  const shared = (e: CatalogueEntry) =>
+    [e.language, e.dataset, e.model].filter((p, i) => p === parts[i]).length;
+  const best = Math.max(0, ...sameType.map(shared));
+  const near = best > 0 ? sameType.filter((e) => shared(e) === best) : [];
   const hint = near.length && near.length <= 8 ? ` Did you mean: ${near.map((e) => e.name).join(', ')}?` : '';
   throw new Error(
     `unknown model name '${name}' (expected type/language/dataset/model).${hint} \`ribbit list-models\` lists them.`,

@@ -40,7 +40,10 @@ export function registeredModelNames(): string[] {
  * that model's config class first. `parts` go to the factory as they are.
  * @throws Error naming the registered models when `model` is unknown.
  */
-export function createModel(config: { model?: unknown }, parts: object = {}): AnyModel {
+export function createModel(
+  config: { readonly model?: unknown; readonly [field: string]: unknown },
+  parts: object = {},
+): AnyModel {
   const name = String(config.model ?? '');
   const entry = models.get(name);
   if (!entry) {

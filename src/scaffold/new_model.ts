@@ -56,24 +56,19 @@ export class ScaffoldError extends Error {
 /** Identifiers the generated files import: a model of one of these names would clash with them. */
 const RESERVED = new Set([
   'BaseTTS',
-  'Batch',
-  'BatchSource',
   'Conv1d',
-  'Criterion',
   'DurationPredictor',
   'Embedding',
   'GatedConvBlock',
   'InferenceAux',
-  'LogAssets',
+  'L1LossMasked',
+  'MSELossMasked',
   'ModelLogger',
   'Module',
   'StepResult',
   'TTSBatch',
   'TTSModelParts',
   'Tensor',
-  'Trainer',
-  'TrainerOptimizer',
-  'TrainerScheduler',
 ]);
 
 /** `MyTTS` -> `my_tts`, `GlowTTS` -> `glow_tts`, `HiFiGAN` -> `hi_fi_gan`, `Tacotron2` -> `tacotron2`. */
@@ -111,7 +106,11 @@ export function scaffoldFiles(names: ModelNames): ScaffoldFile[] {
     },
     { path: `src/tts/layers/${s}/encoder.ts`, what: 'a first layer', template: 'encoder' },
     { path: `src/tts/layers/${s}/loss.ts`, what: 'the loss ({ loss, ...parts })', template: 'loss' },
-    { path: `src/tts/models/${s}.ts`, what: 'the model (every BaseTTS method)', template: 'model' },
+    {
+      path: `src/tts/models/${s}.ts`,
+      what: 'the model (the methods BaseTTS leaves to it)',
+      template: 'model',
+    },
     { path: `tests/tts/${s}_layers.test.ts`, what: 'layer tests', template: 'layers.test' },
     { path: `tests/tts/${s}_loss.test.ts`, what: 'loss tests', template: 'loss.test' },
     {

@@ -5,7 +5,12 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { baseTtsMethods, callbackMethods, trainableModelMethods } from '../scaffold/api_methods.ts';
+import {
+  baseModelMethods,
+  baseTtsMethods,
+  callbackMethods,
+  trainableModelMethods,
+} from '../scaffold/api_methods.ts';
 import { ProjectCopy, REPO_ROOT, type RunResult } from '../scaffold/project_copy.ts';
 import { assembleFiles, codeBlocks, isTypeScript } from './code_blocks.ts';
 
@@ -83,8 +88,13 @@ test('the guide code is formatted and lint-clean as the project wants it (biome)
   assert.equal(r.code, 0, `biome check of the guide's files (fix the blocks in ${GUIDE}):\n${r.output}`);
 });
 
-test('the guide names every method of BaseTTS, TrainableModel and the Trainer callbacks', () => {
-  const methods = [...baseTtsMethods(), ...trainableModelMethods(), ...callbackMethods()];
+test('the guide names every method of BaseTrainerModel, BaseTTS, TrainableModel and the Trainer callbacks', () => {
+  const methods = [
+    ...baseModelMethods(),
+    ...baseTtsMethods(),
+    ...trainableModelMethods(),
+    ...callbackMethods(),
+  ];
   assert.ok(methods.length > 25, `only ${methods.length} methods found: ${methods.join(', ')}`);
   const missing = [...new Set(methods)].filter((m) => !new RegExp(`\`${m}[(\`]`).test(markdown));
   assert.deepEqual(missing, [], `${GUIDE} does not mention: ${missing.join(', ')}`);

@@ -74,6 +74,11 @@ const good = makeZip([
   [`${folder}/model_file.pth`, readFileSync(join(fixture, 'model.pth'))],
   [`${folder}/config.json`, config],
 ]);
+/** A vocoder release: only its shape matters here (the files are not loaded), its config names a HiFiGAN. */
+const vocoderZip = makeZip([
+  ['vocoder_models--xx--test--hifigan_v2/model_file.pth', new Uint8Array([1, 2, 3])],
+  ['vocoder_models--xx--test--hifigan_v2/config.json', Buffer.from('{"model": "hifigan"}')],
+]);
 /** The same archive with one byte of the checkpoint flipped (its CRC-32 no longer matches). */
 const flipped = Buffer.from(good);
 flipped[good.indexOf('model_file.pth') + 'model_file.pth'.length + 1000] ^= 0xff;
@@ -89,6 +94,10 @@ function serve(req: IncomingMessage, res: import('node:http').ServerResponse): v
   seen.push({ path, range: req.headers.range });
   if (path.startsWith('/error')) {
     res.writeHead(500).end('boom');
+    return;
+  }
+  if (path.startsWith('/vocoder')) {
+    res.writeHead(200, { 'content-length': String(vocoderZip.length) }).end(vocoderZip);
     return;
   }
   const body = path.startsWith('/garbage')
@@ -118,7 +127,7 @@ function catalogue(extra: Record<string, unknown> = {}) {
   const entry = (file: string) => ({
     description: 'test',
     github_rls_url: `${base}/${file}/${folder}.zip`,
-    default_vocoder: 'vocoder_models/xx/test/multiband-melgan',
+    default_vocoder: 'vocoder_models/xx/test/wavegrad',
     license: 'MIT',
     ...extra,
   });
@@ -131,9 +140,17 @@ function catalogue(extra: Record<string, unknown> = {}) {
         error: { 'glow-tts': entry('error') },
         cut: { 'glow-tts': entry('cut') },
         other: { 'tacotron2-DDC': entry('ok') },
+        voc: { 'glow-tts': { ...entry('ok'), default_vocoder: 'vocoder_models/xx/test/hifigan_v2' } },
       },
     },
-    vocoder_models: { xx: { test: { 'multiband-melgan': { github_rls_url: `${base}/ok/v.zip` } } } },
+    vocoder_models: {
+      xx: {
+        test: {
+          wavegrad: { github_rls_url: `${base}/ok/wavegrad.zip` },
+          hifigan_v2: { github_rls_url: `${base}/vocoder/vocoder_models--xx--test--hifigan_v2.zip` },
+        },
+      },
+    },
   };
 }
 
@@ -178,9 +195,9 @@ test('a model by name downloads, extracts flat, loads with its config, and is th
   assert.equal(options.configPath, join(home, folder, 'config.json'));
   assert.deepEqual(readdirSync(join(home, folder)).sort(), ['config.json', 'model_file.pth']);
   assert.deepEqual(readFileSync(options.configPath as string), config);
-  // the default vocoder's architecture (multiband_melgan) is not registered: Griffin-Lim, said once, nothing fetched
+  // the default vocoder's architecture (wavegrad) is not registered: Griffin-Lim, said once, nothing fetched
   assert.equal(options.vocoderPath, undefined);
-  assert.ok(lines.some((l) => /multiband-melgan.*Griffin-Lim/.test(l)));
+  assert.ok(lines.some((l) => /wavegrad.*Griffin-Lim/.test(l)));
   assert.deepEqual(
     seen.map((s) => s.path),
     [`/ok/${folder}.zip`],
@@ -266,8 +283,8 @@ test('unknown names, server errors and architectures ribbit lacks fail in one se
   );
   assert.equal(seen.length, 0, 'nothing downloaded for a model ribbit cannot run');
   await assert.rejects(
-    resolveModelName({ vocoderName: 'vocoder_models/xx/test/multiband-melgan' }, manager),
-    /its architecture, multiband_melgan, is not implemented/,
+    resolveModelName({ vocoderName: 'vocoder_models/xx/test/wavegrad' }, manager),
+    /its architecture, wavegrad, is not implemented/,
   );
   assert.deepEqual(cacheListing(home).sort(), ['.downloads']);
   rmSync(home, { recursive: true, force: true });
@@ -340,15 +357,16 @@ test('the CLI: list-models marks what runs; speak --model-name uses a cached mod
   assert.ok(rows.some((r) => r.name === 'tts_models/en/ljspeech/glow-tts'));
   assert.ok(rows.every((r) => r.runs !== 'no' && r.language === 'en'));
 
-  // a model already in the cache (as a download leaves it) is used as it is: no download is started
-  const dir = join(home, 'models', 'tts_models--en--ljspeech--glow-tts');
+  // a model already in the cache (as a download leaves it) is used as it is: no download is started (this one
+  // has no default vocoder; the fixture stands in for its checkpoint)
+  const dir = join(home, 'models', 'tts_models--it--mai_female--glow-tts');
   mkdirSync(dir, { recursive: true });
   copyFileSync(join(fixture, 'model.pth'), join(dir, 'model_file.pth'));
   copyFileSync(join(fixture, 'config.json'), join(dir, 'config.json'));
   const out = join(home, 'out.wav');
   const speak = spawnSync(
     process.execPath,
-    [bin, 'speak', '--model-name', 'tts_models/en/ljspeech/glow-tts', '--text', 'Hello.', '--out', out],
+    [bin, 'speak', '--model-name', 'tts_models/it/mai_female/glow-tts', '--text', 'Hello.', '--out', out],
     {
       env: { ...env, HTTPS_PROXY: 'http://127.0.0.1:9', HTTP_PROXY: 'http://127.0.0.1:9' },
       encoding: 'utf8',
@@ -356,7 +374,6 @@ test('the CLI: list-models marks what runs; speak --model-name uses a cached mod
   );
   assert.equal(speak.status, 0, speak.stderr);
   assert.match(speak.stderr, /already downloaded/);
-  assert.match(speak.stderr, /multiband-melgan .*Griffin-Lim instead/);
   assert.ok(readWav(out).samples.length > 0);
 
   const unsupported = spawnSync(
@@ -369,5 +386,22 @@ test('the CLI: list-models marks what runs; speak --model-name uses a cached mod
     unsupported.stderr.trim(),
     /^ribbit speak: ribbit cannot run tts_models\/en\/ljspeech\/tacotron2-DDC yet: its architecture, tacotron2, is not implemented in ribbit \(it runs [^)]+\)\.$/,
   );
+  rmSync(home, { recursive: true, force: true });
+});
+
+test("a model's default vocoder, when ribbit has its architecture, is downloaded and passed to the loader", async () => {
+  const home = tempHome();
+  const options = await resolveModelName(
+    { modelName: 'tts_models/xx/voc/glow-tts' },
+    { home, catalogue: catalogue() },
+  );
+  assert.equal(options.vocoderPath, join(home, 'vocoder_models--xx--test--hifigan_v2', 'model_file.pth'));
+  assert.equal(options.vocoderConfigPath, join(home, 'vocoder_models--xx--test--hifigan_v2', 'config.json'));
+  // and a path given by hand wins over the default
+  const own = await resolveModelName(
+    { modelName: 'tts_models/xx/voc/glow-tts', vocoderPath: '/my/vocoder.pth' },
+    { home, catalogue: catalogue() },
+  );
+  assert.equal(own.vocoderPath, '/my/vocoder.pth');
   rmSync(home, { recursive: true, force: true });
 });

@@ -14,6 +14,9 @@ export function declaredMethods(path: string, header: RegExp): string[] {
   return [...new Set(names.map((m) => m[1]))].filter((n) => n !== 'constructor');
 }
 
+/** BaseTrainerModel's methods. */
+export const baseModelMethods = (): string[] =>
+  declaredMethods('src/models/base_model.ts', /export abstract class BaseTrainerModel\b/);
 /** BaseTTS's methods. */
 export const baseTtsMethods = (): string[] =>
   declaredMethods('src/tts/models/base_tts.ts', /export abstract class BaseTTS\b/);
@@ -26,3 +29,15 @@ export const callbackMethods = (): string[] =>
 /** Methods `Module` implements. */
 export const moduleMethods = (): string[] =>
   declaredMethods('src/torch/nn/module.ts', /export class Module\b/);
+
+/** The abstract methods of BaseTrainerModel and BaseTTS (what every TTS model must write). */
+export function abstractMethods(): string[] {
+  const out: string[] = [];
+  for (const path of ['src/models/base_model.ts', 'src/tts/models/base_tts.ts']) {
+    const text = readFileSync(join(REPO_ROOT, path), 'utf8');
+    for (const m of text.matchAll(/^ {2}abstract (\w+)\(/gm)) out.push(m[1]);
+  }
+  // BaseTTS implements these abstract members of the base
+  const implemented = new Set(['formatBatch', 'getDataLoader']);
+  return [...new Set(out)].filter((m) => !implemented.has(m));
+}

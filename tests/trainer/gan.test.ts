@@ -135,9 +135,14 @@ describe('Trainer with two optimizers (toy GAN)', () => {
     assert.equal(s2.length, 2);
     assert.equal(s2[1], null);
     assert.throws(
-      () => gan(toyGanConfig({ lrDisc: undefined })).getOptimizer(),
-      /no learning rate for the discriminator/,
+      () => gan(toyGanConfig({ optimizer: null })).getOptimizer(),
+      /names no generator optimizer/,
     );
+    // optimizerDisc/optimizerDiscParams override the shared optimizer for one sub-model
+    const withDisc = { ...toyGanConfig(), optimizerDisc: 'SGD', optimizerDiscParams: { momentum: 0.5 } };
+    const o3 = gan(withDisc).getOptimizer() as TrainerOptimizer[];
+    assert.equal(o3[0].constructor.name, 'Adam');
+    assert.equal(o3[1].constructor.name, 'SGD');
   });
 
   test('the discriminator is skipped (null) for its first steps, then trains on the generator output of the same batch', async () => {
@@ -214,6 +219,19 @@ describe('Trainer with two optimizers (toy GAN)', () => {
     assert.match(log, / \| > loss_1: /);
     assert.match(log, / \| > current_lr_1: /);
     assert.doesNotMatch(log, /NaN/);
+  });
+
+  test('the progress bar shows each loss_<i> (no NaN)', async () => {
+    const cfg = toyGanConfig({ epochs: 1, runEval: false, stepsToStartDiscriminator: 2 });
+    const written: string[] = [];
+    const tty = { isTTY: true, columns: 200, write: (s: string) => written.push(s) > 0 };
+    const t = trainer(cfg, gan(cfg), { quiet: false, stream: tty as unknown as NodeJS.WriteStream });
+    await t.fit();
+    const bars = written.filter((w) => w.startsWith('\r epoch'));
+    assert.equal(bars.length, 4);
+    assert.match(bars[0], /loss_0 \d+\.\d{4}\s*$/); // the discriminator has not trained yet
+    assert.match(bars[3], /loss_0 \d+\.\d{4} loss_1 \d+\.\d{4}\s*$/);
+    assert.ok(!written.some((w) => w.includes('NaN')));
   });
 
   test('targetLoss names the key that picks the best model', async () => {

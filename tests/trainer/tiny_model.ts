@@ -84,12 +84,12 @@ export class TinyTTS extends Module implements TrainableModel {
     const h = o.hidden ?? 24;
     const k2 = o.kernel2 ?? 5;
     this.numMels = o.config.audio.numMels;
-    this.emb = this.module('emb', new Embedding(o.data.tokenizer.characters.numChars, h));
-    this.conv1 = this.module('conv1', new Conv1d(h, h, 5, { padding: 2 }));
-    this.conv2 = this.module('conv2', new Conv1d(h, h, k2, { padding: (k2 - 1) / 2 }));
-    this.out = this.module('out', new Conv1d(h, this.numMels, 1));
-    this.post = o.post ? this.module('post', new Conv1d(this.numMels, this.numMels, 1)) : null;
-    this.drop = this.module('drop', new Dropout(o.dropout ?? 0.1));
+    this.emb = this.registerModule('emb', new Embedding(o.data.tokenizer.characters.numChars, h));
+    this.conv1 = this.registerModule('conv1', new Conv1d(h, h, 5, { padding: 2 }));
+    this.conv2 = this.registerModule('conv2', new Conv1d(h, h, k2, { padding: (k2 - 1) / 2 }));
+    this.out = this.registerModule('out', new Conv1d(h, this.numMels, 1));
+    this.post = o.post ? this.registerModule('post', new Conv1d(this.numMels, this.numMels, 1)) : null;
+    this.drop = this.registerModule('drop', new Dropout(o.dropout ?? 0.1));
     if (o.events) Object.assign(this, recordingCallbacks('model', o.events));
   }
 

@@ -4,10 +4,12 @@
  * logit, linear-tanh-linear). Two optimizers from the config (`lrGen`/`lrDisc`, `lrSchedulerGen`/`Disc`), the
  * generator first; the discriminator step returns null (skipped) until `stepsToStartDiscriminator` and reads
  * the generator's output of the same batch from `previous`. Data come from a seeded JS generator, so a batch
- * is a pure function of (seed, epoch, index) and no torch RNG is drawn while training.
+ * is a pure function of (seed, epoch, index) and no torch RNG is drawn while training. Importing this module
+ * registers the config and the model as "toy_gan" (`ribbit train --model-module tests/trainer/toy_gan.ts`).
  */
-import { TrainerConfig } from '../../src/config/index.ts';
-import { BaseTrainerModel, type OptimizerConfig, type OptimizerGroups } from '../../src/models/base_model.ts';
+import { BaseTrainingConfig, type ConfigOf, f, registerConfig } from '../../src/config/index.ts';
+import { BaseTrainerModel, type OptimizerGroups } from '../../src/models/base_model.ts';
+import { registerModel } from '../../src/models/registry.ts';
 import * as torch from '../../src/torch/index.ts';
 import { Linear, Module } from '../../src/torch/nn/index.ts';
 import type {
@@ -19,36 +21,44 @@ import type {
   TrainerContext,
 } from '../../src/trainer/api.ts';
 
-export type ToyGANConfig = TrainerConfig & OptimizerConfig & { stepsToStartDiscriminator: number };
+/** The toy GAN's config: the Trainer's fields, the GAN optimizer fields (as Coqui's GAN vocoders name them). */
+export const ToyGANConfig = registerConfig(
+  BaseTrainingConfig.extend(
+    'ToyGANConfig',
+    {
+      model: f.literal('toy_gan'),
+      lrGen: f.number(1e-2, { min: 0, help: 'generator learning rate' }),
+      lrDisc: f.number(2e-2, { min: 0, help: 'discriminator learning rate' }),
+      lrSchedulerGen: f.string('ExponentialLR', { nullable: true, help: 'generator LR scheduler' }),
+      lrSchedulerGenParams: f.record({ gamma: 0.9 }, { nullable: true, help: 'its arguments' }),
+      lrSchedulerDisc: f.string('ExponentialLR', { nullable: true, help: 'discriminator LR scheduler' }),
+      lrSchedulerDiscParams: f.record({ gamma: 0.8 }, { nullable: true, help: 'its arguments' }),
+      stepsToStartDiscriminator: f.int(0, { min: 0, help: 'steps before the discriminator trains' }),
+    },
+    { help: 'a toy GAN on 1-D data (tests/trainer/toy_gan.ts)' },
+  ),
+);
+export type ToyGANConfig = ConfigOf<typeof ToyGANConfig>;
 
-/** The run config: 4 batches of 8 per epoch, Adam at 1e-2 for both, per-step ExponentialLR on each. */
+/** The run config: 4 batches of 8 per epoch, Adam (betas 0.5, 0.9), per-step ExponentialLR on each optimizer. */
 export function toyGanConfig(overrides: Partial<ToyGANConfig> = {}): ToyGANConfig {
-  return {
-    ...TrainerConfig.create({
-      runName: 'gan',
-      epochs: 2,
-      batchSize: 8,
-      evalBatchSize: 8,
-      printStep: 1,
-      plotStep: 1,
-      saveStep: 1000,
-      runEval: true,
-      dashboardLogger: 'none',
-      optimizer: 'Adam',
-      optimizerParams: { betas: [0.5, 0.9] },
-      gradClip: [5, 5],
-      schedulerAfterEpoch: false,
-      seed: 1,
-    }),
-    lrGen: 1e-2,
-    lrDisc: 2e-2,
-    lrSchedulerGen: 'ExponentialLR',
-    lrSchedulerGenParams: { gamma: 0.9 },
-    lrSchedulerDisc: 'ExponentialLR',
-    lrSchedulerDiscParams: { gamma: 0.8 },
-    stepsToStartDiscriminator: 0,
+  return ToyGANConfig.create({
+    runName: 'gan',
+    epochs: 2,
+    batchSize: 8,
+    evalBatchSize: 8,
+    printStep: 1,
+    plotStep: 1,
+    saveStep: 1000,
+    runEval: true,
+    dashboardLogger: 'none',
+    optimizer: 'Adam',
+    optimizerParams: { betas: [0.5, 0.9] },
+    gradClip: [5, 5],
+    schedulerAfterEpoch: false,
+    seed: 1,
     ...overrides,
-  };
+  });
 }
 
 /** One batch: real samples `[B, 1]` and generator noise `[B, 4]`. */
@@ -198,3 +208,5 @@ export class ToyGAN extends BaseTrainerModel<ToyGANConfig, GanBatch, GanOutputs,
     };
   }
 }
+
+registerModel<ToyGANConfig>(ToyGANConfig, (config) => new ToyGAN(config));

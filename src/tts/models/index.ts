@@ -12,7 +12,10 @@ import { GlowTTS } from './glow_tts.ts';
  * Builds the TTS model a config describes (see `createModel`).
  * @throws Error when the config's model is not a TTS model (a vocoder, ...), or is not registered.
  */
-export function createTTSModel(config: { model?: unknown }, parts: TTSModelParts = {}): BaseTTS {
+export function createTTSModel(
+  config: { readonly model?: unknown; readonly [field: string]: unknown },
+  parts: TTSModelParts = {},
+): BaseTTS {
   const model = createModel(config, parts);
   if (!(model instanceof BaseTTS)) {
     throw new Error(

@@ -24,7 +24,7 @@ import { homedir } from 'node:os';
 import { basename, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import yauzl from 'yauzl';
+import type yauzl from 'yauzl';
 import { readJsonFile, toPythonJson } from '../config/json.ts';
 import { registeredModelNames } from '../models/registry.ts';
 import { writeFileAtomicSync } from '../util/atomic.ts';
@@ -160,9 +160,11 @@ async function md5Of(path: string): Promise<string> {
 // ---------------------------------------------------------------------------------------------------------
 // Extraction (yauzl; every entry's CRC-32 checked, flattened as Coqui does)
 
-function openZip(path: string): Promise<yauzl.ZipFile> {
+/** Opens a zip with yauzl (imported on first use: only a download needs it). */
+async function openZip(path: string): Promise<yauzl.ZipFile> {
+  const { open } = (await import('yauzl')).default;
   return new Promise((resolve, reject) =>
-    yauzl.open(path, { lazyEntries: true, strictFileNames: true, validateEntrySizes: true }, (err, zip) =>
+    open(path, { lazyEntries: true, strictFileNames: true, validateEntrySizes: true }, (err, zip) =>
       err ? reject(err) : resolve(zip),
     ),
   );

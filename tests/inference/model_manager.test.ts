@@ -24,7 +24,12 @@ import { readWav } from '../../src/audio/wav.ts';
 import { modelsMarkdown } from '../../src/cli/list_models.ts';
 import { loadSynthesizer } from '../../src/inference/load.ts';
 import { architectureOf, readCatalogue } from '../../src/inference/model_catalogue.ts';
-import { fixConfigPaths, modelsHome, resolveModelName } from '../../src/inference/model_manager.ts';
+import {
+  fixConfigPaths,
+  modelsHome,
+  progressBar,
+  resolveModelName,
+} from '../../src/inference/model_manager.ts';
 import { crc32 } from '../../src/util/crc.ts';
 
 const fixture = new URL('../fixtures/coqui_glow_tts/', import.meta.url).pathname;
@@ -404,4 +409,21 @@ test("a model's default vocoder, when ribbit has its architecture, is downloaded
   );
   assert.equal(own.vocoderPath, '/my/vocoder.pth');
   rmSync(home, { recursive: true, force: true });
+});
+
+test('the progress bar: redrawn in place on a terminal, one line at the end elsewhere', () => {
+  const written: string[] = [];
+  const stream = (isTTY: boolean) =>
+    ({ isTTY, write: (s: string) => written.push(s) }) as unknown as NodeJS.WriteStream;
+  const pipe = progressBar(stream(false));
+  pipe({ name: 'm', received: 10, total: 2e6 });
+  pipe({ name: 'm', received: 2e6, total: 2e6, done: true });
+  assert.deepEqual(written, [' > m: 2.0/2.0 MB\n']);
+  written.length = 0;
+  const tty = progressBar(stream(true));
+  tty({ name: 'm', received: 1e6, total: 2e6 });
+  tty({ name: 'm', received: 2e6, total: 2e6, done: true });
+  assert.equal(written.length, 2);
+  assert.match(written[0], /^\r > m \[#{15}-{15}\] 50% 1\.0\/2\.0 MB$/);
+  assert.match(written[1], /^\r > m \[#{30}\] 100% 2\.0\/2\.0 MB\n$/);
 });

@@ -54,6 +54,7 @@ import { expandPrior, gaussianLogLikelihood } from '../utils/alignment.ts';
 import { generatePath, maximumPath, sequenceMask } from '../utils/helpers.js';
 import { LanguageManager } from '../utils/languages.ts';
 import { type NoiseSource, torchNoise } from '../utils/noise.js';
+import { checkOutputFrames } from '../utils/output_limit.ts';
 import { randSegments, segment } from '../utils/segments.js';
 import { batchSpeakerInputs, speakerConfigOf } from '../utils/speakers.ts';
 import { BaseTTS, figureOf } from './base_tts.js';
@@ -403,6 +404,7 @@ export class Vits extends BaseTTS<VitsConfig, VitsBatch, VitsForwardOutput, Vits
             .mul(aux.lengthScale ?? this.args.lengthScale);
         }
         const wCeil = w.ceil();
+        checkOutputFrames(wCeil.sum([1, 2]), aux.maxFrames);
         const yLengths = wCeil.sum([1, 2]).clampMin(1).long();
         const yMask = sequenceMask(yLengths).unsqueeze(1).to(xMask.dtype); // [B, 1, T_de]
         const attnMask = xMask.unsqueeze(-1).mul(yMask.unsqueeze(2)).squeeze(1); // [B, T_en, T_de]

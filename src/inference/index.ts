@@ -26,6 +26,8 @@ export {
 export {
   DEFAULT_PEAK,
   DEFAULT_RMS_DB,
+  limitPeak,
+  MAX_PEAK,
   normalizeAudio,
   parseNormalization,
   peakOf,

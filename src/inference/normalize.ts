@@ -25,13 +25,30 @@ export function rmsOf(samples: Float32Array): number {
 }
 
 /**
- * Returns normalised samples (a new array; the input is left as it is; 'none' returns the input).
+ * Largest peak synthesized audio leaves the Synthesizer with: louder audio is scaled down to it, never clipped
+ * (Griffin-Lim and neural vocoders can overshoot full scale several times; a 16-bit file would clip there).
+ */
+export const MAX_PEAK = DEFAULT_PEAK;
+
+/** The samples scaled down so that max |x| = MAX_PEAK when they are louder (the input itself otherwise). */
+export function limitPeak(samples: Float32Array): Float32Array {
+  const peak = peakOf(samples);
+  if (!(peak > MAX_PEAK)) return samples;
+  const gain = MAX_PEAK / peak;
+  const out = new Float32Array(samples.length);
+  for (let i = 0; i < samples.length; i++) out[i] = samples[i]! * gain;
+  return out;
+}
+
+/**
+ * Returns normalised samples (a new array; the input is left as it is):
+ * - none: the input, scaled down only when its peak exceeds `MAX_PEAK`;
  * - peak: x * peak / max|x|;
- * - rms: x * 10^(db/20) / rms(x), clipped to [-1, 1].
+ * - rms: x * 10^(db/20) / rms(x), then scaled down like `none` if that overshoots (never clipped).
  * Silent input (all zeros) is returned unchanged.
  */
 export function normalizeAudio(samples: Float32Array, norm: Normalization): Float32Array {
-  if (norm.kind === 'none') return samples;
+  if (norm.kind === 'none') return limitPeak(samples);
   let gain: number;
   if (norm.kind === 'peak') {
     const peak = peakOf(samples);
@@ -43,12 +60,8 @@ export function normalizeAudio(samples: Float32Array, norm: Normalization): Floa
     gain = 10 ** ((norm.db ?? DEFAULT_RMS_DB) / 20) / rms;
   }
   const out = new Float32Array(samples.length);
-  const clip = norm.kind === 'rms';
-  for (let i = 0; i < samples.length; i++) {
-    const v = samples[i]! * gain;
-    out[i] = clip ? Math.max(-1, Math.min(1, v)) : v;
-  }
-  return out;
+  for (let i = 0; i < samples.length; i++) out[i] = samples[i]! * gain;
+  return norm.kind === 'rms' ? limitPeak(out) : out;
 }
 
 /**

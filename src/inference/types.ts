@@ -74,10 +74,11 @@ export interface SynthesisTokenizer {
 
 /** Loudness normalisation of the output. */
 export type Normalization =
+  /** As the model made it, scaled down only when louder than MAX_PEAK (0.95): no output is ever clipped. */
   | { kind: 'none' }
   /** Scale so that max |x| = `peak` (linear, default 0.95: Coqui's `sound_norm`). */
   | { kind: 'peak'; peak?: number }
-  /** Scale so that the RMS level is `db` dBFS (default -27, Coqui's `rms_volume_norm`), then clip to [-1, 1]. */
+  /** Scale so that the RMS level is `db` dBFS (default -27, Coqui's `rms_volume_norm`); never clipped (see MAX_PEAK). */
   | { kind: 'rms'; db?: number };
 
 /**

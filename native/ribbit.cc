@@ -1,7 +1,7 @@
 // ribbit's native addon: a small, generic bridge from Node.js to libtorch.
 //
 // Everything model-specific lives in TypeScript. This file only:
-//   * wraps an at::Tensor in a type-tagged N-API external (a "handle"), reporting its memory to V8;
+//   * wraps an at::Tensor in a type-tagged N-API external (a "handle"), reporting the memory it owns to V8;
 //   * looks up any ATen operator by schema name and calls it boxed through the c10 dispatcher, converting
 //     JS values to IValues by the schema's declared argument types (so autograd, CPU and CUDA kernels all
 //     apply as in PyTorch);
@@ -43,6 +43,14 @@ const std::string kTorchVersion = TORCH_VERSION;
 
 // ---------------------------------------------------------------------------------------------
 // Tensor handles
+//
+// External memory: V8 schedules full garbage collections by the native memory its objects report, so a
+// handle reports only memory it owns, once: the bytes of its storage when it is the storage's only tensor
+// at the time it starts reporting (a fresh op output, a loaded tensor), never a view's or an in-place
+// result's (they alias storage another handle reports). Handles made while a tidy() scope is open report
+// nothing: the scope frees them deterministically, and reporting them only made V8 run full collections
+// that could free nothing (~20 per Glow-TTS training step). A scoped tensor that outlives its scopes
+// (returned to the top level, or keep()-ed) starts reporting then (reportMemory).
 
 const napi_type_tag kTensorTag = {0x7269626269740001ULL, 0x74656e736f720001ULL};  // "ribbit" "tensor"
 
@@ -51,9 +59,19 @@ struct TensorBox {
   int64_t reportedBytes = 0;
 };
 
-int64_t tensorBytes(const at::Tensor& t) {
-  if (!t.defined()) return 0;
-  return static_cast<int64_t>(t.numel()) * static_cast<int64_t>(t.element_size());
+/** Bytes of `t`'s storage if `t` is its only user (0 for views, aliases and storage-less tensors). */
+int64_t ownedBytes(const at::Tensor& t) {
+  if (!t.defined() || !t.has_storage()) return 0;
+  const auto& storage = t.storage();
+  if (!storage || storage.use_count() != 1) return 0;
+  return static_cast<int64_t>(storage.nbytes());
+}
+
+/** Starts reporting `box`'s owned bytes to V8 (no-op if it already does or owns none). */
+void reportOwned(Napi::Env env, TensorBox* box) {
+  if (box->reportedBytes || !box->tensor.defined()) return;
+  box->reportedBytes = ownedBytes(box->tensor);
+  if (box->reportedBytes) Napi::MemoryManagement::AdjustExternalMemory(env, box->reportedBytes);
 }
 
 void finalizeBox(Napi::Env env, TensorBox* box) {
@@ -61,13 +79,13 @@ void finalizeBox(Napi::Env env, TensorBox* box) {
   delete box;
 }
 
-Napi::Value wrapTensor(Napi::Env env, at::Tensor tensor) {
+/** A handle for `tensor`; it reports its owned bytes if `report` (see above). */
+Napi::Value wrapTensor(Napi::Env env, at::Tensor tensor, bool report) {
   if (!tensor.defined()) return env.Null();
   auto* box = new TensorBox{std::move(tensor), 0};
-  box->reportedBytes = tensorBytes(box->tensor);
   auto ext = Napi::External<TensorBox>::New(env, box, finalizeBox);
   ext.TypeTag(&kTensorTag);
-  if (box->reportedBytes) Napi::MemoryManagement::AdjustExternalMemory(env, box->reportedBytes);
+  if (report) reportOwned(env, box);
   return ext;
 }
 
@@ -137,6 +155,7 @@ struct OpEntry {
   std::vector<ArgSpec> args;
   size_t numReturns;
   bool takesGenerator;  // has a Generator? argument (rand, randn, normal, bernoulli, multinomial, ...)
+  bool returnsInput = false;  // a return is an input written in place (`Tensor(a!)`: in-place and out= ops)
 };
 
 /** Everything one Node environment (main thread or Worker) owns: its operator table, indexed by op id. */
@@ -145,9 +164,16 @@ struct AddonState {
   /** The CPU generator of this environment: libtorch's default one, or a Worker's own after ownGenerator(). */
   at::Generator generator = at::detail::getDefaultCPUGenerator();
   bool ownGenerator = false;
+  /** True while a tidy() scope is open in this environment (set by JS): new handles then report nothing. */
+  bool scopeOpen = false;
 };
 
 AddonState& stateOf(Napi::Env env) { return *env.GetInstanceData<AddonState>(); }
+
+/** A handle for `tensor`, reporting its owned bytes unless a scope is open. */
+Napi::Value wrapTensor(Napi::Env env, at::Tensor tensor) {
+  return wrapTensor(env, std::move(tensor), !stateOf(env).scopeOpen);
+}
 
 Kind kindOf(const c10::TypePtr& type) {
   using c10::TypeKind;
@@ -196,6 +222,9 @@ Napi::Value FindOp(const Napi::CallbackInfo& info) {
   }
   const auto& schema = found->schema();
   OpEntry entry{*found, name + (overload.empty() ? "" : "." + overload), {}, schema.returns().size(), false};
+  for (const auto& r : schema.returns()) {
+    entry.returnsInput = entry.returnsInput || (r.alias_info() != nullptr && r.alias_info()->isWrite());
+  }
   for (const auto& a : schema.arguments()) {
     ArgSpec spec;
     spec.name = a.name();
@@ -405,8 +434,8 @@ c10::IValue toIValue(const Napi::Value& v, const ArgSpec& spec, const std::strin
   throw Napi::TypeError::New(v.Env(), where + ": this argument type is not supported by ribbit's bridge");
 }
 
-Napi::Value fromIValue(Napi::Env env, const c10::IValue& v) {
-  if (v.isTensor()) return wrapTensor(env, v.toTensor());
+Napi::Value fromIValue(Napi::Env env, const c10::IValue& v, bool report) {
+  if (v.isTensor()) return wrapTensor(env, v.toTensor(), report);
   if (v.isNone()) return env.Null();
   if (v.isDouble()) return Napi::Number::New(env, v.toDouble());
   if (v.isInt()) return Napi::Number::New(env, static_cast<double>(v.toInt()));
@@ -415,19 +444,19 @@ Napi::Value fromIValue(Napi::Env env, const c10::IValue& v) {
   if (v.isTensorList()) {
     auto list = v.toTensorList();
     auto out = Napi::Array::New(env, list.size());
-    for (size_t i = 0; i < list.size(); ++i) out.Set(static_cast<uint32_t>(i), wrapTensor(env, list.get(i)));
+    for (size_t i = 0; i < list.size(); ++i) out.Set(static_cast<uint32_t>(i), wrapTensor(env, list.get(i), report));
     return out;
   }
   if (v.isTuple()) {
     const auto& elems = v.toTupleRef().elements();
     auto out = Napi::Array::New(env, elems.size());
-    for (size_t i = 0; i < elems.size(); ++i) out.Set(static_cast<uint32_t>(i), fromIValue(env, elems[i]));
+    for (size_t i = 0; i < elems.size(); ++i) out.Set(static_cast<uint32_t>(i), fromIValue(env, elems[i], report));
     return out;
   }
   if (v.isList()) {
     auto list = v.toListRef();
     auto out = Napi::Array::New(env, list.size());
-    for (size_t i = 0; i < list.size(); ++i) out.Set(static_cast<uint32_t>(i), fromIValue(env, list[i]));
+    for (size_t i = 0; i < list.size(); ++i) out.Set(static_cast<uint32_t>(i), fromIValue(env, list[i], report));
     return out;
   }
   if (v.isScalar()) return Napi::Number::New(env, v.toScalar().toDouble());
@@ -511,9 +540,11 @@ Napi::Value CallOp(const Napi::CallbackInfo& info) {
                                     describeCall(op, jsArgs) + "]");
   }
   if (stack.empty()) return env.Undefined();
-  if (stack.size() == 1) return fromIValue(env, stack[0]);
+  // views (`Tensor(a)`) share a reported storage: ownedBytes() sees its use count and reports 0 for them
+  const bool report = !state.scopeOpen && !op.returnsInput;
+  if (stack.size() == 1) return fromIValue(env, stack[0], report);
   auto out = Napi::Array::New(env, stack.size());
-  for (size_t i = 0; i < stack.size(); ++i) out.Set(static_cast<uint32_t>(i), fromIValue(env, stack[i]));
+  for (size_t i = 0; i < stack.size(); ++i) out.Set(static_cast<uint32_t>(i), fromIValue(env, stack[i], report));
   return out;
 }
 
@@ -594,6 +625,23 @@ Napi::Value Dispose(const Napi::CallbackInfo& info) {
   if (box->reportedBytes) Napi::MemoryManagement::AdjustExternalMemory(info.Env(), -box->reportedBytes);
   box->reportedBytes = 0;
   box->tensor.reset();
+  return info.Env().Undefined();
+}
+
+/** reportMemory(handle): the tensor outlives the scopes it was made in; report its owned bytes from now on. */
+Napi::Value ReportMemory(const Napi::CallbackInfo& info) {
+  reportOwned(info.Env(), boxOf(info[0], "reportMemory"));
+  return info.Env().Undefined();
+}
+
+/** reportedBytes(handle) -> the bytes this handle reports to V8 now (0: a view, scoped, or disposed). */
+Napi::Value ReportedBytes(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(boxOf(info[0], "reportedBytes")->reportedBytes));
+}
+
+/** setScopeOpen(open): whether a tidy() scope is open in this environment (new handles then report nothing). */
+Napi::Value SetScopeOpen(const Napi::CallbackInfo& info) {
+  stateOf(info.Env()).scopeOpen = info[0].ToBoolean().Value();
   return info.Env().Undefined();
 }
 
@@ -849,6 +897,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("item", Napi::Function::New(env, Item));
   exports.Set("dispose", Napi::Function::New(env, Dispose));
   exports.Set("isDisposed", Napi::Function::New(env, IsDisposed));
+  exports.Set("reportMemory", Napi::Function::New(env, ReportMemory));
+  exports.Set("reportedBytes", Napi::Function::New(env, ReportedBytes));
+  exports.Set("setScopeOpen", Napi::Function::New(env, SetScopeOpen));
   exports.Set("isTensor", Napi::Function::New(env, [](const Napi::CallbackInfo& i) {
                 return Napi::Boolean::New(i.Env(), isTensorHandle(i[0]));
               }));

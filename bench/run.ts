@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 
 const dir = new URL('.', import.meta.url);
 /** Modules of bench/ that are not benches. */
-const HELPERS = new Set(['run.ts', 'args.ts', 'torch_glow_decoder.ts']);
+const HELPERS = new Set(['run.ts', 'args.ts', 'coqui.ts', 'torch_glow_decoder.ts']);
 const available = readdirSync(dir)
   .filter((f) => f.endsWith('.ts') && !HELPERS.has(f))
   .map((f) => f.slice(0, -3))

@@ -140,15 +140,32 @@ function syntheticBatch(numChars: number, numMels: number): Batch {
   };
 }
 
-function trainStep(model: GlowTTS, batch: Batch, optimizer: TrainerOptimizer, criterion: unknown): void {
+/** Milliseconds of each phase of one step, named as the Coqui script's --profile phases. */
+interface Phases {
+  fwd_loss: number;
+  backward: number;
+  clip: number;
+  opt_step: number;
+  zero_grad: number;
+}
+const PHASES = ['fwd_loss', 'backward', 'clip', 'opt_step', 'zero_grad'] as const;
+
+function trainStep(model: GlowTTS, batch: Batch, optimizer: TrainerOptimizer, criterion: unknown): Phases {
+  const t = [performance.now()];
   torch.tidy(() => {
     const { lossDict } = model.trainStep(model.formatBatch(batch), criterion as never);
+    t.push(performance.now());
     lossDict.loss.backward();
   });
+  t.push(performance.now());
   const clip = Array.isArray(model.config.gradClip) ? model.config.gradClip[0] : model.config.gradClip;
   if (clip && clip > 0) torch.clipGradNorm(optimizer.parameters(), clip);
+  t.push(performance.now());
   optimizer.step();
+  t.push(performance.now());
   optimizer.zeroGrad();
+  t.push(performance.now());
+  return Object.fromEntries(PHASES.map((p, i) => [p, t[i + 1] - t[i]])) as unknown as Phases;
 }
 
 /** Milliseconds of maximumPath on the synthetic batch's shapes and masks (median of `n`). */
@@ -315,6 +332,7 @@ for (const size of sizes) {
     model.runDataDepInit = false;
     const times: number[] = [];
     const cpus: number[] = [];
+    const phases: Phases[] = [];
     const roundRows: Record<string, unknown>[] = [];
     const coquiTimes: number[] = [];
     const coquiCpus: number[] = [];
@@ -327,7 +345,7 @@ for (const size of sizes) {
       for (let i = 0; i < steps; i++) {
         const c0 = process.cpuUsage();
         const t0 = performance.now();
-        trainStep(model, batch, optimizer, criterion);
+        phases.push(trainStep(model, batch, optimizer, criterion));
         ours.push(performance.now() - t0);
         const c = process.cpuUsage(c0);
         cpus.push((c.user + c.system) / 1000);
@@ -387,6 +405,7 @@ for (const size of sizes) {
       stepS: round(stepMs / 1000),
       stepsS: times.map((t) => round(t / 1000)),
       cpuS: round(median(cpus) / 1000),
+      phasesS: Object.fromEntries(PHASES.map((p) => [p, round(median(phases.map((x) => x[p])) / 1000, 4)])),
       gcPerStep: {
         major: round(gcMajor, 2),
         majorPauseMs: round(gcMajorMs, 1),

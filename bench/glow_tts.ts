@@ -24,12 +24,15 @@
 // ratio is ribbit's median step / Coqui's, over all rounds (wall clock, and process CPU seconds, which
 // the machine's other load inflates less). Without the reference it says so and prints ribbit's figures.
 // Also per timed step: V8's full (mark-compact) collections and their pause ms (perf_hooks 'gc' entries).
+// --hog N: N busy-looping processes run beside both sides for the whole measurement (a fixed competing
+// load: no step may take more than 1.5x Coqui's under it).
 //
 // Run: npm run bench -- glow-tts [--sizes fixture,ljspeech] [--threads 1,all] [--steps N] [--warmup N]
-//        [--rounds N] [--no-reference] [--infer-runs N] [--data DIR | --no-data]
+//        [--rounds N] [--no-reference] [--hog N] [--infer-runs N] [--data DIR | --no-data]
 // Defaults: --steps 8 for the fixture size and 3 for the LJSpeech size (--steps sets both), --warmup 2 / 1,
 // --rounds 3 (LJSpeech size with the reference; 1 otherwise).
 // stdout: one JSON line per size and thread count ({"bench":"glow_tts", ...}); stderr: the same as a table.
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +96,7 @@ const FRAMES_PER_TOKEN = 4;
 const TARGET_RATIO = 0.8;
 const rounds = positiveInt('rounds', arg('rounds'), 3);
 const reference = flag('no-reference') ? { missing: '--no-reference' } : findCoquiReference();
+const hogs = positiveInt('hog', arg('hog'), 0);
 
 const phonemeCache = join(tmpdir(), 'ribbit-bench-glow-tts-phonemes');
 
@@ -306,6 +310,14 @@ if (sizes.includes('ljspeech') && 'missing' in reference) {
   process.stderr.write(` > Coqui reference not measured: ${reference.missing}; ribbit's figures only\n`);
 }
 const data = await loaderData();
+// the fixed competing load (--hog): busy-looping processes, killed when this process exits
+const hogProcs = Array.from({ length: hogs }, () =>
+  spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
+);
+process.on('exit', () => {
+  for (const h of hogProcs) h.kill('SIGKILL');
+});
+if (hogs) for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, () => process.exit(130));
 const startedAt = performance.now();
 /** The 1-minute load average before this bench starts: above ~0.5, other processes share the cores. */
 const loadBefore = round(loadavg()[0], 2);
@@ -397,6 +409,7 @@ for (const size of sizes) {
       size,
       params,
       threads,
+      hogs,
       loadAvgBefore: loadBefore,
       batch: BATCH,
       tokens: TOKENS,
@@ -528,7 +541,8 @@ const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).joi
 const out = [
   '',
   `Glow-TTS, batch ${BATCH} x ${TOKENS} tokens x ${FRAMES} frames, ${cores} cores, ${round((performance.now() - startedAt) / 1000, 1)} s, ` +
-    `load average ${loadBefore} before the run${loadBefore > 0.5 ? ' (other processes share the CPU: times are inflated)' : ''}`,
+    `load average ${loadBefore} before the run${loadBefore > 0.5 ? ' (other processes share the CPU: times are inflated)' : ''}` +
+    (hogs ? `, ${hogs} busy-looping process(es) beside it (--hog)` : ''),
   line(header),
   ...table.map(line),
   '',

@@ -344,6 +344,7 @@ for (const size of sizes) {
     model.runDataDepInit = false;
     const times: number[] = [];
     const cpus: number[] = [];
+    const faults: number[] = [];
     const phases: Phases[] = [];
     const roundRows: Record<string, unknown>[] = [];
     const coquiTimes: number[] = [];
@@ -356,11 +357,13 @@ for (const size of sizes) {
       const ours: number[] = [];
       for (let i = 0; i < steps; i++) {
         const c0 = process.cpuUsage();
+        const f0 = process.resourceUsage().minorPageFault;
         const t0 = performance.now();
         phases.push(trainStep(model, batch, optimizer, criterion));
         ours.push(performance.now() - t0);
         const c = process.cpuUsage(c0);
         cpus.push((c.user + c.system) / 1000);
+        faults.push(process.resourceUsage().minorPageFault - f0);
       }
       times.push(...ours);
       const row: Record<string, unknown> = {
@@ -418,6 +421,7 @@ for (const size of sizes) {
       stepS: round(stepMs / 1000),
       stepsS: times.map((t) => round(t / 1000)),
       cpuS: round(median(cpus) / 1000),
+      minorFaultsPerStep: median(faults),
       phasesS: Object.fromEntries(PHASES.map((p) => [p, round(median(phases.map((x) => x[p])) / 1000, 4)])),
       gcPerStep: {
         major: round(gcMajor, 2),
@@ -452,6 +456,7 @@ for (const size of sizes) {
                 stepS: round(coquiMs / 1000),
                 stepsS: coquiTimes.map((t) => round(t / 1000)),
                 cpuS: round(median(coquiCpus) / 1000),
+                minorFaultsPerStep: median(coquiRows.map((c) => c.minflt_per_step as number)),
                 ratio: round(stepMs / coquiMs),
                 cpuRatio: round(median(cpus) / median(coquiCpus)),
                 roundRatios: roundRows.map((r) => r.ratio ?? null),

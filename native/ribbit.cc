@@ -45,12 +45,13 @@ const std::string kTorchVersion = TORCH_VERSION;
 // Tensor handles
 //
 // External memory: V8 schedules full garbage collections by the native memory its objects report, so a
-// handle reports only memory it owns, once: the bytes of its storage when it is the storage's only tensor
-// at the time it starts reporting (a fresh op output, a loaded tensor), never a view's or an in-place
-// result's (they alias storage another handle reports). Handles made while a tidy() scope is open report
-// nothing: the scope frees them deterministically, and reporting them only made V8 run full collections
-// that could free nothing (~20 per Glow-TTS training step). A scoped tensor that outlives its scopes
-// (returned to the top level, or keep()-ed) starts reporting then (reportMemory).
+// handle reports only memory it owns, once: the bytes of its storage when it is the only reference to its
+// tensor and the tensor the only user of its storage, at the time it starts reporting (a fresh op output,
+// a loaded tensor). A view, an in-place op's result, a parameter's .grad or a tensor autograd also holds
+// report nothing: another owner accounts for (or bounds) that memory. Handles made while a tidy() scope is
+// open report nothing either: the scope frees them deterministically, and reporting them only made V8 run
+// full collections that could free nothing (~20 per Glow-TTS training step). A scoped tensor that outlives
+// its scopes (returned to the top level, or keep()-ed) starts reporting then (reportMemory).
 
 const napi_type_tag kTensorTag = {0x7269626269740001ULL, 0x74656e736f720001ULL};  // "ribbit" "tensor"
 
@@ -59,9 +60,9 @@ struct TensorBox {
   int64_t reportedBytes = 0;
 };
 
-/** Bytes of `t`'s storage if `t` is its only user (0 for views, aliases and storage-less tensors). */
+/** Bytes of `t`'s storage if this is the only reference to `t` and `t` its storage's only user, else 0. */
 int64_t ownedBytes(const at::Tensor& t) {
-  if (!t.defined() || !t.has_storage()) return 0;
+  if (!t.defined() || !t.has_storage() || t.use_count() != 1) return 0;
   const auto& storage = t.storage();
   if (!storage || storage.use_count() != 1) return 0;
   return static_cast<int64_t>(storage.nbytes());
@@ -79,13 +80,18 @@ void finalizeBox(Napi::Env env, TensorBox* box) {
   delete box;
 }
 
-/** A handle for `tensor`; it reports its owned bytes if `report` (see above). */
-Napi::Value wrapTensor(Napi::Env env, at::Tensor tensor, bool report) {
+/**
+ * A handle for `tensor` (pass it moved: a copy left alive elsewhere makes it look shared). It reports its
+ * owned bytes now if `report`; if `later` is given instead, the box is added to it, for the caller to report
+ * once it has dropped its own references (callOp's stack).
+ */
+Napi::Value wrapTensor(Napi::Env env, at::Tensor tensor, bool report, std::vector<TensorBox*>* later = nullptr) {
   if (!tensor.defined()) return env.Null();
   auto* box = new TensorBox{std::move(tensor), 0};
   auto ext = Napi::External<TensorBox>::New(env, box, finalizeBox);
   ext.TypeTag(&kTensorTag);
-  if (report) reportOwned(env, box);
+  if (later) later->push_back(box);
+  else if (report) reportOwned(env, box);
   return ext;
 }
 
@@ -434,8 +440,9 @@ c10::IValue toIValue(const Napi::Value& v, const ArgSpec& spec, const std::strin
   throw Napi::TypeError::New(v.Env(), where + ": this argument type is not supported by ribbit's bridge");
 }
 
-Napi::Value fromIValue(Napi::Env env, const c10::IValue& v, bool report) {
-  if (v.isTensor()) return wrapTensor(env, v.toTensor(), report);
+/** Converts a returned value; its tensors' boxes go to `later` (reported by the caller, or never if null). */
+Napi::Value fromIValue(Napi::Env env, const c10::IValue& v, std::vector<TensorBox*>* later) {
+  if (v.isTensor()) return wrapTensor(env, v.toTensor(), false, later);
   if (v.isNone()) return env.Null();
   if (v.isDouble()) return Napi::Number::New(env, v.toDouble());
   if (v.isInt()) return Napi::Number::New(env, static_cast<double>(v.toInt()));
@@ -444,19 +451,19 @@ Napi::Value fromIValue(Napi::Env env, const c10::IValue& v, bool report) {
   if (v.isTensorList()) {
     auto list = v.toTensorList();
     auto out = Napi::Array::New(env, list.size());
-    for (size_t i = 0; i < list.size(); ++i) out.Set(static_cast<uint32_t>(i), wrapTensor(env, list.get(i), report));
+    for (size_t i = 0; i < list.size(); ++i) out.Set(static_cast<uint32_t>(i), wrapTensor(env, list.get(i), false, later));
     return out;
   }
   if (v.isTuple()) {
     const auto& elems = v.toTupleRef().elements();
     auto out = Napi::Array::New(env, elems.size());
-    for (size_t i = 0; i < elems.size(); ++i) out.Set(static_cast<uint32_t>(i), fromIValue(env, elems[i], report));
+    for (size_t i = 0; i < elems.size(); ++i) out.Set(static_cast<uint32_t>(i), fromIValue(env, elems[i], later));
     return out;
   }
   if (v.isList()) {
     auto list = v.toListRef();
     auto out = Napi::Array::New(env, list.size());
-    for (size_t i = 0; i < list.size(); ++i) out.Set(static_cast<uint32_t>(i), fromIValue(env, list[i], report));
+    for (size_t i = 0; i < list.size(); ++i) out.Set(static_cast<uint32_t>(i), fromIValue(env, list[i], later));
     return out;
   }
   if (v.isScalar()) return Napi::Number::New(env, v.toScalar().toDouble());
@@ -540,12 +547,20 @@ Napi::Value CallOp(const Napi::CallbackInfo& info) {
                                     describeCall(op, jsArgs) + "]");
   }
   if (stack.empty()) return env.Undefined();
-  // views (`Tensor(a)`) share a reported storage: ownedBytes() sees its use count and reports 0 for them
-  const bool report = !state.scopeOpen && !op.returnsInput;
-  if (stack.size() == 1) return fromIValue(env, stack[0], report);
-  auto out = Napi::Array::New(env, stack.size());
-  for (size_t i = 0; i < stack.size(); ++i) out.Set(static_cast<uint32_t>(i), fromIValue(env, stack[i], report));
-  return out;
+  // Outputs are reported after the stack is released, so that only the handles hold them (ownedBytes).
+  std::vector<TensorBox*> later;
+  std::vector<TensorBox*>* report = !state.scopeOpen && !op.returnsInput ? &later : nullptr;
+  Napi::Value result;
+  if (stack.size() == 1) {
+    result = fromIValue(env, stack[0], report);
+  } else {
+    auto out = Napi::Array::New(env, stack.size());
+    for (size_t i = 0; i < stack.size(); ++i) out.Set(static_cast<uint32_t>(i), fromIValue(env, stack[i], report));
+    result = out;
+  }
+  stack.clear();
+  for (TensorBox* box : later) reportOwned(env, box);
+  return result;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -723,7 +738,7 @@ Napi::Value Grad(const Napi::CallbackInfo& info) {
     throw Napi::Error::New(env, "grad failed: " + firstLine(e.what()));
   }
   auto out = Napi::Array::New(env, res.size());
-  for (size_t i = 0; i < res.size(); ++i) out.Set(static_cast<uint32_t>(i), wrapTensor(env, res[i]));
+  for (size_t i = 0; i < res.size(); ++i) out.Set(static_cast<uint32_t>(i), wrapTensor(env, std::move(res[i])));
   return out;
 }
 

@@ -27,6 +27,18 @@ test('outside scopes: a fresh tensor reports its storage, its views and in-place
   assert.equal(reported(t), 0, 'disposed: nothing reported');
 });
 
+test("a parameter's .grad handle reports nothing (the parameter holds it); a loaded tensor reports", () => {
+  const w = torch.ones([64], { requiresGrad: true });
+  torch.tidy(() => w.mul(2).sum().backward());
+  const g = w.grad as torch.Tensor;
+  assert.equal(reported(g), 0);
+  const loaded = torch.tensor(new Float32Array(10));
+  assert.equal(reported(loaded), 10 * 4);
+  const [a, b] = torch.aten.split_Tensor(torch.arange(8).float(), 4); // views of a temporary
+  assert.equal(reported(a) + reported(b), 0);
+  for (const x of [g, w, loaded, a, b]) x.dispose();
+});
+
 test('inside tidy nothing is reported; survivors at the top level and kept tensors are', () => {
   let kept: torch.Tensor | null = null;
   let inner: torch.Tensor | null = null;

@@ -381,6 +381,7 @@ for (const size of sizes) {
           steps,
           '--infer-runs',
           1,
+          '--profile',
         ];
         try {
           const c = await runReference(reference, 'coqui_glowtts_step.py', args.map(String));

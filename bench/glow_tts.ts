@@ -17,17 +17,26 @@
 //     predictor's output set to 4 frames per token, since an untrained one predicts ~1) -> 400 frames;
 //     RTF = compute seconds / audio seconds (frames * hopLength / sampleRate), mel only and with Griffin-Lim
 //     (model.ap.invMelspectrogram, config's 60 iterations).
-// For the LJSpeech size the step time is compared with the project's reference: Coqui's own Glow-TTS at that
-// size, 6.0 s/step on one thread and 3.75 s on two on this machine (the project guide's measured numbers,
-// constants here, not measured by this bench); the target is 0.8x those times.
+// For the LJSpeech size the step is compared with Coqui's own Glow-TTS measured in the same run
+// (bench/reference/coqui_glowtts_step.py in the reference install that bench/coqui.ts finds:
+// RIBBIT_COQUI_REF, default ../coqui-ref): --rounds alternating rounds, each --steps ribbit steps then a
+// Coqui child process (same shapes, same libtorch, Coqui's RAdam, clip 5) with --steps timed steps; the
+// ratio is ribbit's median step / Coqui's, over all rounds (wall clock, and process CPU seconds, which
+// the machine's other load inflates less). Without the reference it says so and prints ribbit's figures.
+// Also per timed step: V8's full (mark-compact) collections and their pause ms (perf_hooks 'gc' entries).
+// --hog N: N busy-looping processes run beside both sides for the whole measurement (a fixed competing
+// load: no step may take more than 1.5x Coqui's under it).
 //
 // Run: npm run bench -- glow-tts [--sizes fixture,ljspeech] [--threads 1,all] [--steps N] [--warmup N]
-//        [--infer-runs N] [--data DIR | --no-data]
-// Defaults: --steps 8 for the fixture size and 3 for the LJSpeech size (--steps sets both), --warmup 2 / 1.
+//        [--rounds N] [--no-reference] [--hog N] [--infer-runs N] [--data DIR | --no-data]
+// Defaults: --steps 8 for the fixture size and 3 for the LJSpeech size (--steps sets both), --warmup 2 / 1,
+// --rounds 3 (LJSpeech size with the reference; 1 otherwise).
 // stdout: one JSON line per size and thread count ({"bench":"glow_tts", ...}); stderr: the same as a table.
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PerformanceObserver, constants as perfConstants } from 'node:perf_hooks';
 import { TTSDataset } from '../src/data/dataset.ts';
 import { makeDemoDataset } from '../src/data/demo.ts';
 import { loadTtsSamples } from '../src/data/samples.ts';
@@ -37,6 +46,7 @@ import { GlowTTSConfig } from '../src/tts/configs/glow_tts_config.ts';
 import { GlowTTS } from '../src/tts/models/glow_tts.ts';
 import { maximumPath, sequenceMask } from '../src/tts/utils/helpers.ts';
 import { arg } from './args.ts';
+import { findCoquiReference, runReference } from './coqui.ts';
 
 const flag = (name: string) => process.argv.includes(`--${name}`);
 
@@ -83,9 +93,10 @@ const TOKENS = 100;
 const FRAMES = 400;
 /** Frames per token the duration predictor is set to for the inference measurement. */
 const FRAMES_PER_TOKEN = 4;
-/** Coqui's Glow-TTS at the LJSpeech size on this machine, seconds per train step (the project guide). */
-const REFERENCE_STEP_S: Record<number, number> = { 1: 6.0, 2: 3.75 };
 const TARGET_RATIO = 0.8;
+const rounds = positiveInt('rounds', arg('rounds'), 3);
+const reference = flag('no-reference') ? { missing: '--no-reference' } : findCoquiReference();
+const hogs = positiveInt('hog', arg('hog'), 0);
 
 const phonemeCache = join(tmpdir(), 'ribbit-bench-glow-tts-phonemes');
 
@@ -133,15 +144,32 @@ function syntheticBatch(numChars: number, numMels: number): Batch {
   };
 }
 
-function trainStep(model: GlowTTS, batch: Batch, optimizer: TrainerOptimizer, criterion: unknown): void {
+/** Milliseconds of each phase of one step, named as the Coqui script's --profile phases. */
+interface Phases {
+  fwd_loss: number;
+  backward: number;
+  clip: number;
+  opt_step: number;
+  zero_grad: number;
+}
+const PHASES = ['fwd_loss', 'backward', 'clip', 'opt_step', 'zero_grad'] as const;
+
+function trainStep(model: GlowTTS, batch: Batch, optimizer: TrainerOptimizer, criterion: unknown): Phases {
+  const t = [performance.now()];
   torch.tidy(() => {
     const { lossDict } = model.trainStep(model.formatBatch(batch), criterion as never);
+    t.push(performance.now());
     lossDict.loss.backward();
   });
+  t.push(performance.now());
   const clip = Array.isArray(model.config.gradClip) ? model.config.gradClip[0] : model.config.gradClip;
   if (clip && clip > 0) torch.clipGradNorm(optimizer.parameters(), clip);
+  t.push(performance.now());
   optimizer.step();
+  t.push(performance.now());
   optimizer.zeroGrad();
+  t.push(performance.now());
+  return Object.fromEntries(PHASES.map((p, i) => [p, t[i + 1] - t[i]])) as unknown as Phases;
 }
 
 /** Milliseconds of maximumPath on the synthetic batch's shapes and masks (median of `n`). */
@@ -267,7 +295,29 @@ function timeInference(model: GlowTTS): InferenceTimes {
 
 const round = (v: number, d = 3) => Math.round(v * 10 ** d) / 10 ** d;
 const rows: Record<string, unknown>[] = [];
+/** V8 collections since the start: full (mark-compact) ones, their pause ms, and all pauses. */
+const gcStats = { major: 0, majorMs: 0, allMs: 0 };
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) {
+    gcStats.allMs += e.duration;
+    if ((e as { detail?: { kind?: number } }).detail?.kind === perfConstants.NODE_PERFORMANCE_GC_MAJOR) {
+      gcStats.major += 1;
+      gcStats.majorMs += e.duration;
+    }
+  }
+}).observe({ entryTypes: ['gc'] });
+if (sizes.includes('ljspeech') && 'missing' in reference) {
+  process.stderr.write(` > Coqui reference not measured: ${reference.missing}; ribbit's figures only\n`);
+}
 const data = await loaderData();
+// the fixed competing load (--hog): busy-looping processes, killed when this process exits
+const hogProcs = Array.from({ length: hogs }, () =>
+  spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
+);
+process.on('exit', () => {
+  for (const h of hogProcs) h.kill('SIGKILL');
+});
+if (hogs) for (const s of ['SIGINT', 'SIGTERM'] as const) process.on(s, () => process.exit(130));
 const startedAt = performance.now();
 /** The 1-minute load average before this bench starts: above ~0.5, other processes share the cores. */
 const loadBefore = round(loadavg()[0], 2);
@@ -293,23 +343,77 @@ for (const size of sizes) {
     }
     model.runDataDepInit = false;
     const times: number[] = [];
-    for (let i = 0; i < steps; i++) {
-      const t0 = performance.now();
-      trainStep(model, batch, optimizer, criterion);
-      times.push(performance.now() - t0);
+    const cpus: number[] = [];
+    const faults: number[] = [];
+    const phases: Phases[] = [];
+    const roundRows: Record<string, unknown>[] = [];
+    const coquiTimes: number[] = [];
+    const coquiCpus: number[] = [];
+    const coquiRows: Record<string, unknown>[] = [];
+    const compare = size === 'ljspeech' && 'dir' in reference;
+    const gcBefore = { ...gcStats };
+    for (let r = 0; r < (compare ? rounds : 1); r++) {
+      const load = round(loadavg()[0], 2);
+      const ours: number[] = [];
+      for (let i = 0; i < steps; i++) {
+        const c0 = process.cpuUsage();
+        const f0 = process.resourceUsage().minorPageFault;
+        const t0 = performance.now();
+        phases.push(trainStep(model, batch, optimizer, criterion));
+        ours.push(performance.now() - t0);
+        const c = process.cpuUsage(c0);
+        cpus.push((c.user + c.system) / 1000);
+        faults.push(process.resourceUsage().minorPageFault - f0);
+      }
+      times.push(...ours);
+      const row: Record<string, unknown> = {
+        round: r + 1,
+        loadAvg: load,
+        ribbitS: round(median(ours) / 1000),
+      };
+      if (compare) {
+        const args = [
+          '--threads',
+          threads,
+          '--warmup',
+          Math.max(1, warmup),
+          '--steps',
+          steps,
+          '--infer-runs',
+          1,
+          '--profile',
+        ];
+        try {
+          const c = await runReference(reference, 'coqui_glowtts_step.py', args.map(String));
+          coquiTimes.push(...(c.steps_s as number[]).map((x) => x * 1000));
+          coquiCpus.push(...(c.cpu_s as number[]).map((x) => x * 1000));
+          coquiRows.push(c);
+          row.coquiS = c.train_step_s_median;
+          row.ratio = round(median(ours) / 1000 / (c.train_step_s_median as number));
+        } catch (e) {
+          row.coquiError = (e as Error).message;
+        }
+      }
+      roundRows.push(row);
+      process.stderr.write(` > ${size} ${threads} thr round ${r + 1}: ${JSON.stringify(row)}\n`);
+      await new Promise((done) => setTimeout(done, 20)); // deliver the 'gc' performance entries (timers phase)
     }
+    const gcMajor = (gcStats.major - gcBefore.major) / Math.max(1, times.length);
+    const gcMajorMs = (gcStats.majorMs - gcBefore.majorMs) / Math.max(1, times.length);
+    const gcAllMs = (gcStats.allMs - gcBefore.allMs) / Math.max(1, times.length);
     const stepMs = times.length ? median(times) : Number.NaN;
     const masMs = timeMas(Math.max(3, Math.min(steps, 5)));
     const loader = data.dir ? await timeLoader(model, data.dir) : null;
     const scale = loader ? FRAMES / loader.meanFrames : 0;
     const loaderPer400 = loader ? loader.firstEpochMs * scale : null;
     const cachedPer400 = loader ? loader.cachedMs * scale : null;
-    const ref = size === 'ljspeech' ? REFERENCE_STEP_S[threads] : undefined;
+    const coquiMs = coquiTimes.length ? median(coquiTimes) : null;
     results.set(threads, {
       bench: 'glow_tts',
       size,
       params,
       threads,
+      hogs,
       loadAvgBefore: loadBefore,
       batch: BATCH,
       tokens: TOKENS,
@@ -317,6 +421,14 @@ for (const size of sizes) {
       steps: times.length,
       stepS: round(stepMs / 1000),
       stepsS: times.map((t) => round(t / 1000)),
+      cpuS: round(median(cpus) / 1000),
+      minorFaultsPerStep: median(faults),
+      phasesS: Object.fromEntries(PHASES.map((p) => [p, round(median(phases.map((x) => x[p])) / 1000, 4)])),
+      gcPerStep: {
+        major: round(gcMajor, 2),
+        majorPauseMs: round(gcMajorMs, 1),
+        allPauseMs: round(gcAllMs, 1),
+      },
       masMs: round(masMs, 1),
       masShare: round(masMs / stepMs),
       loader: loader
@@ -331,17 +443,30 @@ for (const size of sizes) {
         : { error: data.note ?? 'no data' },
       loaderShare: loaderPer400 === null ? null : round(loaderPer400 / stepMs),
       loaderShareCached: cachedPer400 === null ? null : round(cachedPer400 / stepMs, 4),
+      rounds: roundRows,
       reference:
-        ref === undefined
+        size !== 'ljspeech'
           ? null
-          : {
-              what: "Coqui Glow-TTS, LJSpeech size, s/step on this machine: the project guide's measured number (a constant, not measured in this run)",
-              stepS: ref,
-              ratio: round(stepMs / 1000 / ref),
-              targetRatio: TARGET_RATIO,
-              targetStepS: round(ref * TARGET_RATIO),
-              meetsTarget: stepMs / 1000 <= ref * TARGET_RATIO,
-            },
+          : coquiMs === null
+            ? {
+                what: 'Coqui 0.22 Glow-TTS',
+                error: 'missing' in reference ? reference.missing : 'every run failed',
+              }
+            : {
+                what: "Coqui 0.22 Glow-TTS at these shapes, measured in this run's alternating rounds",
+                stepS: round(coquiMs / 1000),
+                stepsS: coquiTimes.map((t) => round(t / 1000)),
+                cpuS: round(median(coquiCpus) / 1000),
+                minorFaultsPerStep: median(coquiRows.map((c) => c.minflt_per_step as number)),
+                ratio: round(stepMs / coquiMs),
+                cpuRatio: round(median(cpus) / median(coquiCpus)),
+                roundRatios: roundRows.map((r) => r.ratio ?? null),
+                phasesS: coquiRows.at(-1)?.phases_s ?? null,
+                inferMelS: round(median(coquiRows.map((c) => c.infer_mel_s as number))),
+                inferGriffinLimS: round(median(coquiRows.map((c) => c.infer_gl_s as number))),
+                targetRatio: TARGET_RATIO,
+                meetsTarget: stepMs <= coquiMs * TARGET_RATIO,
+              },
     });
   }
   optimizer.zeroGrad();
@@ -376,6 +501,9 @@ const header = [
   'params',
   'thr',
   'step s',
+  'cpu s',
+  'GC/step',
+  'GC ms',
   'MAS ms',
   'MAS %',
   'load ms/b',
@@ -383,11 +511,14 @@ const header = [
   'cached %',
   'RTF mel',
   'RTF +GL',
-  'ref s',
-  'ribbit/ref',
+  'Coqui s',
+  'ratio',
+  'Coqui cpu',
+  'cpu ratio',
 ];
 const table = rows.map((r) => {
-  const ref = r.reference as { stepS: number; ratio: number } | null;
+  const ref = r.reference as { stepS?: number; ratio?: number; cpuS?: number; cpuRatio?: number } | null;
+  const gc = r.gcPerStep as { major: number; majorPauseMs: number };
   const loader = r.loader as { firstEpochMsPerBatch?: number };
   const inf = r.inference as { rtfMel: number; rtfMelGriffinLim: number };
   return [
@@ -395,6 +526,9 @@ const table = rows.map((r) => {
     `${((r.params as number) / 1e6).toFixed(2)}M`,
     r.threads,
     r.stepS,
+    r.cpuS,
+    gc.major,
+    gc.majorPauseMs,
     r.masMs,
     pct(r.masShare),
     cell(loader.firstEpochMsPerBatch),
@@ -404,6 +538,8 @@ const table = rows.map((r) => {
     inf.rtfMelGriffinLim,
     cell(ref?.stepS),
     cell(ref?.ratio),
+    cell(ref?.cpuS),
+    cell(ref?.cpuRatio),
   ].map(cell);
 });
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
@@ -411,7 +547,8 @@ const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).joi
 const out = [
   '',
   `Glow-TTS, batch ${BATCH} x ${TOKENS} tokens x ${FRAMES} frames, ${cores} cores, ${round((performance.now() - startedAt) / 1000, 1)} s, ` +
-    `load average ${loadBefore} before the run${loadBefore > 0.5 ? ' (other processes share the CPU: times are inflated)' : ''}`,
+    `load average ${loadBefore} before the run${loadBefore > 0.5 ? ' (other processes share the CPU: times are inflated)' : ''}` +
+    (hogs ? `, ${hogs} busy-looping process(es) beside it (--hog)` : ''),
   line(header),
   ...table.map(line),
   '',
@@ -419,8 +556,11 @@ const out = [
   `load: TTSDataset first-epoch ms per batch of ${BATCH} (demo data: wav read + mel); load %: that scaled to`,
   `${FRAMES}-frame items / step; cached %: the same in later epochs (mels cached in memory).`,
   `RTF: compute s / audio s for ${TOKENS} tokens -> ${TOKENS * FRAMES_PER_TOKEN} frames (mel only; with Griffin-Lim).`,
-  "ref s: Coqui's Glow-TTS at the LJSpeech size on this machine, the project guide's numbers (constants, not",
-  `measured here); target ribbit/ref <= ${TARGET_RATIO}.`,
+  'cpu s: median process CPU seconds per step (all threads). GC/step, GC ms: V8 full collections per timed step',
+  'and their pause ms. Coqui s / cpu: Coqui 0.22 at the same shapes, measured in the same run (alternating',
+  `rounds, median over all its timed steps); ratio = ribbit / Coqui (target <= ${TARGET_RATIO}).`,
 ];
 if (!data.dir) out.push(`data loading not measured: ${data.note}`);
+if (sizes.includes('ljspeech') && 'missing' in reference)
+  out.push(`Coqui not measured: ${reference.missing}`);
 process.stderr.write(`${out.join('\n')}\n`);

@@ -2,12 +2,16 @@
 // options left in process.argv (a '-' in the name stands for '_': `glow-tts` runs bench/glow_tts.ts).
 // `--threads N` sets libtorch's intra-op threads for any bench (through RIBBIT_NUM_THREADS, read when the
 // engine loads); the benches in LIST_THREADS read --threads themselves, as a list (`--threads 1,all`).
-// Without a name, lists the benches.
+// Without a name, lists the benches. Benches run under the `ribbit` command's V8 GC settings (bin/gc.mjs:
+// the process re-runs itself with them once; RIBBIT_NODE_GC=0 measures with Node's defaults).
 import { readdirSync } from 'node:fs';
+import { reexecWithGcFlags } from '../bin/gc.mjs';
+
+if (await reexecWithGcFlags()) process.exit();
 
 const dir = new URL('.', import.meta.url);
 /** Modules of bench/ that are not benches. */
-const HELPERS = new Set(['run.ts', 'args.ts', 'torch_glow_decoder.ts']);
+const HELPERS = new Set(['run.ts', 'args.ts', 'coqui.ts', 'torch_glow_decoder.ts']);
 const available = readdirSync(dir)
   .filter((f) => f.endsWith('.ts') && !HELPERS.has(f))
   .map((f) => f.slice(0, -3))

@@ -2,7 +2,9 @@
 // The `ribbit` command. In a checkout of the repository (src/ present, tsx installed) it runs the TypeScript
 // sources through tsx, so what runs is always what is in src/, built or not. An installed package ships no
 // sources: it runs the JavaScript built into dist/ (`npm run build`, run by `npm pack` / `npm publish`).
+// It first re-runs itself once under the product's V8 GC settings (bin/gc.mjs; RIBBIT_NODE_GC=0 turns that off).
 import { existsSync } from 'node:fs';
+import { reexecWithGcFlags } from './gc.mjs';
 
 const sources = new URL('../src/cli/main.ts', import.meta.url);
 const built = new URL('../dist/cli/main.js', import.meta.url);
@@ -15,15 +17,17 @@ async function registerTsx() {
   }
 }
 
-let main;
-if (existsSync(sources) && (await registerTsx())) {
-  ({ main } = await import(sources.href));
-} else if (existsSync(built)) {
-  ({ main } = await import(built.href));
-} else {
-  console.error(
-    'ribbit: neither dist/ (run `npm run build`) nor tsx (a dev dependency) to run src/ is here.',
-  );
-  process.exit(1);
+if (!(await reexecWithGcFlags())) {
+  let main;
+  if (existsSync(sources) && (await registerTsx())) {
+    ({ main } = await import(sources.href));
+  } else if (existsSync(built)) {
+    ({ main } = await import(built.href));
+  } else {
+    console.error(
+      'ribbit: neither dist/ (run `npm run build`) nor tsx (a dev dependency) to run src/ is here.',
+    );
+    process.exit(1);
+  }
+  process.exitCode = await main(process.argv.slice(2));
 }
-process.exitCode = await main(process.argv.slice(2));

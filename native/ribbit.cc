@@ -1,7 +1,7 @@
 // ribbit's native addon: a small, generic bridge from Node.js to libtorch.
 //
 // Everything model-specific lives in TypeScript. This file only:
-//   * wraps an at::Tensor in a type-tagged N-API external (a "handle"), reporting its memory to V8;
+//   * wraps an at::Tensor in a type-tagged N-API external (a "handle"), reporting the memory it owns to V8;
 //   * looks up any ATen operator by schema name and calls it boxed through the c10 dispatcher, converting
 //     JS values to IValues by the schema's declared argument types (so autograd, CPU and CUDA kernels all
 //     apply as in PyTorch);
@@ -43,6 +43,15 @@ const std::string kTorchVersion = TORCH_VERSION;
 
 // ---------------------------------------------------------------------------------------------
 // Tensor handles
+//
+// External memory: V8 schedules full garbage collections by the native memory its objects report, so a
+// handle reports only memory it owns, once: the bytes of its storage when it is the only reference to its
+// tensor and the tensor the only user of its storage, at the time it starts reporting (a fresh op output,
+// a loaded tensor). A view, an in-place op's result, a parameter's .grad or a tensor autograd also holds
+// report nothing: another owner accounts for (or bounds) that memory. Handles made while a tidy() scope is
+// open report nothing either: the scope frees them deterministically, and reporting them only made V8 run
+// full collections that could free nothing (~20 per Glow-TTS training step). A scoped tensor that outlives
+// its scopes (returned to the top level, or keep()-ed) starts reporting then (reportMemory).
 
 const napi_type_tag kTensorTag = {0x7269626269740001ULL, 0x74656e736f720001ULL};  // "ribbit" "tensor"
 
@@ -51,9 +60,19 @@ struct TensorBox {
   int64_t reportedBytes = 0;
 };
 
-int64_t tensorBytes(const at::Tensor& t) {
-  if (!t.defined()) return 0;
-  return static_cast<int64_t>(t.numel()) * static_cast<int64_t>(t.element_size());
+/** Bytes of `t`'s storage if this is the only reference to `t` and `t` its storage's only user, else 0. */
+int64_t ownedBytes(const at::Tensor& t) {
+  if (!t.defined() || !t.has_storage() || t.use_count() != 1) return 0;
+  const auto& storage = t.storage();
+  if (!storage || storage.use_count() != 1) return 0;
+  return static_cast<int64_t>(storage.nbytes());
+}
+
+/** Starts reporting `box`'s owned bytes to V8 (no-op if it already does or owns none). */
+void reportOwned(Napi::Env env, TensorBox* box) {
+  if (box->reportedBytes || !box->tensor.defined()) return;
+  box->reportedBytes = ownedBytes(box->tensor);
+  if (box->reportedBytes) Napi::MemoryManagement::AdjustExternalMemory(env, box->reportedBytes);
 }
 
 void finalizeBox(Napi::Env env, TensorBox* box) {
@@ -61,13 +80,18 @@ void finalizeBox(Napi::Env env, TensorBox* box) {
   delete box;
 }
 
-Napi::Value wrapTensor(Napi::Env env, at::Tensor tensor) {
+/**
+ * A handle for `tensor` (pass it moved: a copy left alive elsewhere makes it look shared). It reports its
+ * owned bytes now if `report`; if `later` is given instead, the box is added to it, for the caller to report
+ * once it has dropped its own references (callOp's stack).
+ */
+Napi::Value wrapTensor(Napi::Env env, at::Tensor tensor, bool report, std::vector<TensorBox*>* later = nullptr) {
   if (!tensor.defined()) return env.Null();
   auto* box = new TensorBox{std::move(tensor), 0};
-  box->reportedBytes = tensorBytes(box->tensor);
   auto ext = Napi::External<TensorBox>::New(env, box, finalizeBox);
   ext.TypeTag(&kTensorTag);
-  if (box->reportedBytes) Napi::MemoryManagement::AdjustExternalMemory(env, box->reportedBytes);
+  if (later) later->push_back(box);
+  else if (report) reportOwned(env, box);
   return ext;
 }
 
@@ -137,6 +161,7 @@ struct OpEntry {
   std::vector<ArgSpec> args;
   size_t numReturns;
   bool takesGenerator;  // has a Generator? argument (rand, randn, normal, bernoulli, multinomial, ...)
+  bool returnsInput = false;  // a return is an input written in place (`Tensor(a!)`: in-place and out= ops)
 };
 
 /** Everything one Node environment (main thread or Worker) owns: its operator table, indexed by op id. */
@@ -145,9 +170,16 @@ struct AddonState {
   /** The CPU generator of this environment: libtorch's default one, or a Worker's own after ownGenerator(). */
   at::Generator generator = at::detail::getDefaultCPUGenerator();
   bool ownGenerator = false;
+  /** True while a tidy() scope is open in this environment (set by JS): new handles then report nothing. */
+  bool scopeOpen = false;
 };
 
 AddonState& stateOf(Napi::Env env) { return *env.GetInstanceData<AddonState>(); }
+
+/** A handle for `tensor`, reporting its owned bytes unless a scope is open. */
+Napi::Value wrapTensor(Napi::Env env, at::Tensor tensor) {
+  return wrapTensor(env, std::move(tensor), !stateOf(env).scopeOpen);
+}
 
 Kind kindOf(const c10::TypePtr& type) {
   using c10::TypeKind;
@@ -196,6 +228,9 @@ Napi::Value FindOp(const Napi::CallbackInfo& info) {
   }
   const auto& schema = found->schema();
   OpEntry entry{*found, name + (overload.empty() ? "" : "." + overload), {}, schema.returns().size(), false};
+  for (const auto& r : schema.returns()) {
+    entry.returnsInput = entry.returnsInput || (r.alias_info() != nullptr && r.alias_info()->isWrite());
+  }
   for (const auto& a : schema.arguments()) {
     ArgSpec spec;
     spec.name = a.name();
@@ -405,8 +440,9 @@ c10::IValue toIValue(const Napi::Value& v, const ArgSpec& spec, const std::strin
   throw Napi::TypeError::New(v.Env(), where + ": this argument type is not supported by ribbit's bridge");
 }
 
-Napi::Value fromIValue(Napi::Env env, const c10::IValue& v) {
-  if (v.isTensor()) return wrapTensor(env, v.toTensor());
+/** Converts a returned value; its tensors' boxes go to `later` (reported by the caller, or never if null). */
+Napi::Value fromIValue(Napi::Env env, const c10::IValue& v, std::vector<TensorBox*>* later) {
+  if (v.isTensor()) return wrapTensor(env, v.toTensor(), false, later);
   if (v.isNone()) return env.Null();
   if (v.isDouble()) return Napi::Number::New(env, v.toDouble());
   if (v.isInt()) return Napi::Number::New(env, static_cast<double>(v.toInt()));
@@ -415,19 +451,19 @@ Napi::Value fromIValue(Napi::Env env, const c10::IValue& v) {
   if (v.isTensorList()) {
     auto list = v.toTensorList();
     auto out = Napi::Array::New(env, list.size());
-    for (size_t i = 0; i < list.size(); ++i) out.Set(static_cast<uint32_t>(i), wrapTensor(env, list.get(i)));
+    for (size_t i = 0; i < list.size(); ++i) out.Set(static_cast<uint32_t>(i), wrapTensor(env, list.get(i), false, later));
     return out;
   }
   if (v.isTuple()) {
     const auto& elems = v.toTupleRef().elements();
     auto out = Napi::Array::New(env, elems.size());
-    for (size_t i = 0; i < elems.size(); ++i) out.Set(static_cast<uint32_t>(i), fromIValue(env, elems[i]));
+    for (size_t i = 0; i < elems.size(); ++i) out.Set(static_cast<uint32_t>(i), fromIValue(env, elems[i], later));
     return out;
   }
   if (v.isList()) {
     auto list = v.toListRef();
     auto out = Napi::Array::New(env, list.size());
-    for (size_t i = 0; i < list.size(); ++i) out.Set(static_cast<uint32_t>(i), fromIValue(env, list[i]));
+    for (size_t i = 0; i < list.size(); ++i) out.Set(static_cast<uint32_t>(i), fromIValue(env, list[i], later));
     return out;
   }
   if (v.isScalar()) return Napi::Number::New(env, v.toScalar().toDouble());
@@ -511,10 +547,20 @@ Napi::Value CallOp(const Napi::CallbackInfo& info) {
                                     describeCall(op, jsArgs) + "]");
   }
   if (stack.empty()) return env.Undefined();
-  if (stack.size() == 1) return fromIValue(env, stack[0]);
-  auto out = Napi::Array::New(env, stack.size());
-  for (size_t i = 0; i < stack.size(); ++i) out.Set(static_cast<uint32_t>(i), fromIValue(env, stack[i]));
-  return out;
+  // Outputs are reported after the stack is released, so that only the handles hold them (ownedBytes).
+  std::vector<TensorBox*> later;
+  std::vector<TensorBox*>* report = !state.scopeOpen && !op.returnsInput ? &later : nullptr;
+  Napi::Value result;
+  if (stack.size() == 1) {
+    result = fromIValue(env, stack[0], report);
+  } else {
+    auto out = Napi::Array::New(env, stack.size());
+    for (size_t i = 0; i < stack.size(); ++i) out.Set(static_cast<uint32_t>(i), fromIValue(env, stack[i], report));
+    result = out;
+  }
+  stack.clear();
+  for (TensorBox* box : later) reportOwned(env, box);
+  return result;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -597,6 +643,23 @@ Napi::Value Dispose(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+/** reportMemory(handle): the tensor outlives the scopes it was made in; report its owned bytes from now on. */
+Napi::Value ReportMemory(const Napi::CallbackInfo& info) {
+  reportOwned(info.Env(), boxOf(info[0], "reportMemory"));
+  return info.Env().Undefined();
+}
+
+/** reportedBytes(handle) -> the bytes this handle reports to V8 now (0: a view, scoped, or disposed). */
+Napi::Value ReportedBytes(const Napi::CallbackInfo& info) {
+  return Napi::Number::New(info.Env(), static_cast<double>(boxOf(info[0], "reportedBytes")->reportedBytes));
+}
+
+/** setScopeOpen(open): whether a tidy() scope is open in this environment (new handles then report nothing). */
+Napi::Value SetScopeOpen(const Napi::CallbackInfo& info) {
+  stateOf(info.Env()).scopeOpen = info[0].ToBoolean().Value();
+  return info.Env().Undefined();
+}
+
 Napi::Value IsDisposed(const Napi::CallbackInfo& info) {
   return Napi::Boolean::New(info.Env(), !boxOf(info[0], "isDisposed")->tensor.defined());
 }
@@ -675,7 +738,7 @@ Napi::Value Grad(const Napi::CallbackInfo& info) {
     throw Napi::Error::New(env, "grad failed: " + firstLine(e.what()));
   }
   auto out = Napi::Array::New(env, res.size());
-  for (size_t i = 0; i < res.size(); ++i) out.Set(static_cast<uint32_t>(i), wrapTensor(env, res[i]));
+  for (size_t i = 0; i < res.size(); ++i) out.Set(static_cast<uint32_t>(i), wrapTensor(env, std::move(res[i])));
   return out;
 }
 
@@ -849,6 +912,9 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("item", Napi::Function::New(env, Item));
   exports.Set("dispose", Napi::Function::New(env, Dispose));
   exports.Set("isDisposed", Napi::Function::New(env, IsDisposed));
+  exports.Set("reportMemory", Napi::Function::New(env, ReportMemory));
+  exports.Set("reportedBytes", Napi::Function::New(env, ReportedBytes));
+  exports.Set("setScopeOpen", Napi::Function::New(env, SetScopeOpen));
   exports.Set("isTensor", Napi::Function::New(env, [](const Napi::CallbackInfo& i) {
                 return Napi::Boolean::New(i.Env(), isTensorHandle(i[0]));
               }));

@@ -5,6 +5,7 @@
 import * as aten from './aten.js';
 import { HANDLE } from './dispatch.js';
 import { native } from './native.js';
+import { tidy } from './scope.js';
 import { stack, Tensor } from './tensor.js';
 
 /** Runs `fn` with gradient recording off (torch.no_grad). Works for sync functions only. */
@@ -84,28 +85,22 @@ export function clipGradNorm(parameters: Iterable<Tensor>, maxNorm: number, norm
     if (g) grads.push(g);
   }
   if (grads.length === 0) return 0;
-  return noGrad(() => {
-    let total: Tensor;
-    if (normType === Number.POSITIVE_INFINITY) {
-      const maxes = grads.map((g) => g.abs().amax());
-      const s = stack(maxes);
-      total = s.amax();
-      for (const m of maxes) m.dispose();
-      s.dispose();
-    } else {
-      const norms = grads.map((g) => aten.linalg_vector_norm(g, normType));
+  // In one scope, with list ops: one native call for the per-gradient norms (libtorch's foreach kernels; on
+  // CPU they run linalg_vector_norm per tensor, as PyTorch's loop) and one for the scaling.
+  const totalNorm = noGrad(() =>
+    tidy(() => {
+      const norms =
+        normType === Number.POSITIVE_INFINITY
+          ? grads.map((g) => g.abs().amax())
+          : aten._foreach_norm_Scalar(grads, normType);
       const s = stack(norms);
-      total = aten.linalg_vector_norm(s, normType);
-      for (const n of norms) n.dispose();
-      s.dispose();
-    }
-    const totalNorm = total.item();
-    const coef = maxNorm / (totalNorm + 1e-6);
-    if (coef < 1) {
-      for (const g of grads) g.mul_(coef);
-    }
-    total.dispose();
-    for (const g of grads) g.dispose();
-    return totalNorm;
-  });
+      const total = normType === Number.POSITIVE_INFINITY ? s.amax() : aten.linalg_vector_norm(s, normType);
+      const value = total.item();
+      const coef = maxNorm / (value + 1e-6);
+      if (coef < 1) aten._foreach_mul__Scalar(grads, coef);
+      return value;
+    }),
+  );
+  for (const g of grads) g.dispose();
+  return totalNorm;
 }

@@ -22,6 +22,12 @@ export interface NativeAddon {
   item(h: Handle): number | boolean;
   dispose(h: Handle): void;
   isDisposed(h: Handle): boolean;
+  /** Starts reporting the storage bytes `h` owns to V8 (no-op if it does already, or owns none). */
+  reportMemory(h: Handle): void;
+  /** The bytes `h` reports to V8 now: 0 for views, in-place results, scoped or disposed tensors. */
+  reportedBytes(h: Handle): number;
+  /** Whether a tidy() scope is open in this environment: new handles then report nothing. */
+  setScopeOpen(open: boolean): void;
   isTensor(v: unknown): v is Handle;
   sameTensor(a: Handle, b: Handle): boolean;
   setRequiresGrad(h: Handle, value: boolean): void;

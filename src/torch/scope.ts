@@ -5,6 +5,10 @@
  * the tensors `fn` returns (moved to the enclosing scope) and tensors marked with `keep()` (parameters,
  * buffers, optimizer state). Tensors made outside any scope are released by the garbage collector, which
  * knows their native size; `dispose()` releases one tensor at once.
+ *
+ * Garbage collection: a tensor made inside a scope does not report its native memory to V8 (the scope
+ * frees it; reporting it only made V8 run full collections that could free nothing). It starts reporting
+ * when it outlives its scopes: returned to the top level, or keep()-ed.
  */
 
 /** What a scope needs from a tensor (implemented by Tensor). */
@@ -13,6 +17,8 @@ export interface Scoped {
   kept: boolean;
   dispose(): void;
   readonly isDisposed: boolean;
+  /** Lets the garbage collector know the native memory this tensor owns (it now outlives its scopes). */
+  reportMemory(): void;
 }
 
 const stack: Scoped[][] = [];
@@ -25,6 +31,7 @@ export function track(t: Scoped): void {
 
 /** Marks tensors as long-lived: no scope will dispose them. Returns its argument. */
 export function keep<T extends Scoped>(t: T): T {
+  if (!t.kept && stack.length > 0) t.reportMemory();
   t.kept = true;
   return t;
 }
@@ -46,10 +53,27 @@ function collect(value: unknown, out: Set<Scoped>, isTensor: (v: unknown) => v i
 }
 
 let tensorCheck: (v: unknown) => v is Scoped = (_v): _v is Scoped => false;
+/** Told when the first scope opens (true) and the last one closes (false). */
+let scopeListener: (open: boolean) => void = () => {};
 
 /** @internal Called once by tensor.ts so scopes can recognise tensors in returned values. */
 export function setTensorCheck(fn: (v: unknown) => v is Scoped): void {
   tensorCheck = fn;
+}
+
+/** @internal Called once by tensor.ts: the native side stops reporting new tensors while a scope is open. */
+export function setScopeListener(fn: (open: boolean) => void): void {
+  scopeListener = fn;
+}
+
+function push(scope: Scoped[]): void {
+  stack.push(scope);
+  if (stack.length === 1) scopeListener(true);
+}
+
+function pop(): void {
+  stack.pop();
+  if (stack.length === 0) scopeListener(false);
 }
 
 /**
@@ -58,16 +82,16 @@ export function setTensorCheck(fn: (v: unknown) => v is Scoped): void {
  */
 export function tidy<T>(fn: () => T): T {
   const scope: Scoped[] = [];
-  stack.push(scope);
+  push(scope);
   let result: T;
   try {
     result = fn();
   } catch (err) {
-    stack.pop();
+    pop();
     for (const t of scope) if (!t.kept) t.dispose();
     throw err;
   }
-  stack.pop();
+  pop();
   if (result instanceof Promise) {
     throw new Error('tidy() takes a synchronous function; wrap the synchronous part of async work instead');
   }
@@ -78,6 +102,7 @@ export function tidy<T>(fn: () => T): T {
     if (t.kept) continue;
     if (survivors.has(t)) {
       if (parent) parent.push(t);
+      else t.reportMemory(); // now the garbage collector's
     } else {
       t.dispose();
     }

@@ -18,7 +18,7 @@ import {
   typedView,
 } from './dtype.js';
 import { type Handle, native } from './native.js';
-import { setTensorCheck, track } from './scope.js';
+import { setScopeListener, setTensorCheck, track } from './scope.js';
 
 export type { Scalar } from './aten.js';
 export type Shape = readonly number[];
@@ -98,6 +98,11 @@ export class Tensor {
   /** Releases the native memory now. Using the tensor afterwards throws. Safe to call twice. */
   dispose(): void {
     native.dispose(this.#handle);
+  }
+
+  /** @internal Reports the native memory this tensor owns to V8 (see scope.ts); no-op when it already does. */
+  reportMemory(): void {
+    native.reportMemory(this.#handle);
   }
 
   // ----- autograd -------------------------------------------------------------------------------------------
@@ -748,6 +753,7 @@ function inPlace(t: Tensor): void {
 
 setHandleWrapper((h) => new Tensor(h));
 setTensorCheck((v): v is Tensor => v instanceof Tensor);
+setScopeListener((open) => native.setScopeOpen(open));
 
 // ----- creation -----------------------------------------------------------------------------------------------
 

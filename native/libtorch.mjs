@@ -36,8 +36,9 @@ export function findLibtorch() {
     if (!existsSync('/usr/include/ATen/ATen.h') || !existsSync(join(libdir, 'libtorch.so'))) {
       return {
         error:
-          'libtorch was not found: install it with `sudo apt-get install libtorch-dev` (Debian/Ubuntu), ' +
-          'or set LIBTORCH=/path/to/libtorch (an unpacked libtorch folder with include/ and lib/, CPU or CUDA).',
+          'It was not found: install it with `sudo apt-get install libtorch-dev` (Debian/Ubuntu), ' +
+          'or set LIBTORCH=/path/to/libtorch (an unpacked libtorch folder with include/ and lib/, CPU or CUDA; ' +
+          'from https://pytorch.org/get-started/locally/, "LibTorch")',
       };
     }
   }

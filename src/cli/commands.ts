@@ -42,6 +42,11 @@ registerCommand(
   async () => (await import('./list_speakers.js')).listSpeakersCommand,
 );
 registerCommand(
+  'list-models',
+  "List Coqui's released models (for --model-name) and whether ribbit runs each one now.",
+  async () => (await import('./list_models.ts')).listModelsCommand,
+);
+registerCommand(
   'serve',
   'Serve a model over HTTP (Coqui/MaryTTS-compatible API, streaming, web page).',
   async () => (await import('./serve.js')).serveCommand,

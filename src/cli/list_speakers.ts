@@ -5,7 +5,7 @@ import { loadFromArgs, MODEL_OPTIONS } from './speak.ts';
 export const listSpeakersCommand: Command = {
   name: 'list-speakers',
   summary: 'List the speakers and languages of a model.',
-  usage: 'ribbit list-speakers --model-path PATH [--config-path PATH] [--json]',
+  usage: 'ribbit list-speakers [--model-name NAME | --model-path PATH [--config-path PATH]] [--json]',
   description:
     'Prints one speaker per line as "INDEX<TAB>NAME"; either can be given to `ribbit speak --speaker` and to\n' +
     "the server's speaker_id. A single-speaker model prints a note on stderr and nothing on stdout.",

@@ -2,6 +2,7 @@
  * `ribbit <command> [options]`: the command-line entry point. Errors print as one line (with the stack
  * only under --verbose); `--help` on any command explains it with examples.
  */
+import { readFileSync } from 'node:fs';
 import { type Command, helpText, parseArgs, UsageError } from './command.js';
 
 /** Sub-commands, loaded lazily so `ribbit --help` starts fast and a broken command cannot break others. */
@@ -19,15 +20,28 @@ function mainHelp(): string {
     'ribbit: implement, train and serve text-to-speech models in TypeScript.',
     '',
     'Usage: ribbit <command> [options]     (ribbit <command> --help for details)',
+    '       ribbit --version',
     '',
     'Commands:',
     ...names.map((n) => `  ${n.padEnd(w)}${COMMANDS[n].summary}`),
   ].join('\n');
 }
 
+/** The package's version (package.json, two folders up from src/cli/ and from dist/cli/). */
+export function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
+  return pkg.version;
+}
+
 export async function main(argv: string[]): Promise<number> {
   await import('./commands.js');
   const [name, ...rest] = argv;
+  if (name === '--version' || name === '-V') {
+    console.log(version());
+    return 0;
+  }
   if (!name || name === '--help' || name === '-h' || name === 'help') {
     console.log(mainHelp());
     return name ? 0 : 1;

@@ -1,10 +1,11 @@
 /** `ribbit serve`: the HTTP TTS server (Coqui and MaryTTS compatible, streaming, web page). */
 import { resolveLoaderModule } from '../inference/load.ts';
+import { cliManagerOptions, resolveModelName } from '../inference/model_manager.ts';
 import { createSynthesisPool } from '../server/pool.ts';
 import { startTtsServer } from '../server/server.ts';
 import type { Command } from './command.js';
 import { UsageError } from './command.js';
-import { loadOptionsFromArgs, MODEL_OPTIONS, VOICE_OPTIONS } from './speak.ts';
+import { LIMIT_OPTIONS, loadOptionsFromArgs, MODEL_OPTIONS, VOICE_OPTIONS } from './speak.ts';
 
 function positiveInt(v: unknown, name: string, min = 1): number | undefined {
   if (v === undefined) return undefined;
@@ -23,15 +24,22 @@ function jobTimeoutMs(v: unknown): number | undefined {
 export const serveCommand: Command = {
   name: 'serve',
   summary: 'Serve a model over HTTP (Coqui /api/tts, MaryTTS /process, streaming, a web page).',
-  usage: 'ribbit serve --model-path PATH --config-path PATH [--port 5002] [--host 127.0.0.1] [--workers N]',
+  usage:
+    'ribbit serve [--model-name NAME | --model-path PATH [--config-path PATH]] [--port 5002] [--host 127.0.0.1] ' +
+    '[--workers N]\n       (no model: the bundled voice)',
   description:
     'Endpoints: / (web page), /api/tts and /api/tts/stream (?text=&speaker_id=&language_id=&speed=), /locales,\n' +
     '/voices, /process (?INPUT_TEXT=), /api/speakers, /health. Each worker thread loads its own copy of the\n' +
     'model; requests wait in one FIFO queue of --queue-size (503 with Retry-After when full). Listens on\n' +
-    'loopback unless --host says otherwise. Stops cleanly on Ctrl-C / SIGTERM.',
+    'loopback unless --host says otherwise. Stops cleanly on Ctrl-C / SIGTERM.\n' +
+    'Refusals: 400 for a bad parameter; 413 for text over --max-text-length, or a request that would make more\n' +
+    'audio than --max-sentence-seconds (checked before decoding) or --max-request-seconds; 503 when the queue\n' +
+    'is full; 504 when a job runs past --job-timeout (a slow job stops at its next step; a stuck worker is\n' +
+    'replaced). --language must be a language of the model (the same rule as language_id).',
   options: [
     ...MODEL_OPTIONS,
     ...VOICE_OPTIONS.filter((o) => o.name !== 'speed'),
+    ...LIMIT_OPTIONS.filter((o) => o.name !== 'max-job-seconds'), // --job-timeout is the one time limit
     { name: 'port', type: 'number', arg: 'PORT', help: 'TCP port (0: any free port).', default: 5002 },
     { name: 'host', type: 'string', arg: 'HOST', help: 'Address to listen on.', default: '127.0.0.1' },
     {
@@ -69,6 +77,7 @@ export const serveCommand: Command = {
     },
   ],
   examples: [
+    'ribbit serve --model-name tts_models/en/ljspeech/glow-tts',
     'ribbit serve --model-path run/best_model.pth --config-path run/config.json',
     'ribbit serve --model-path m.pth --config-path c.json --port 8080 --workers 2 --queue-size 64',
     'ribbit serve --vocoder griffin-lim          # the bundled voice without its neural vocoder',
@@ -80,14 +89,18 @@ export const serveCommand: Command = {
     const port = Number(o.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
       throw new UsageError(`--port must be in [0, 65535]`);
-    const loadOptions = loadOptionsFromArgs(args);
+    const loadOptions = await resolveModelName(loadOptionsFromArgs(args), cliManagerOptions());
     if (typeof o.speaker === 'string' && o.speaker) loadOptions.speaker = o.speaker;
+    const timeoutMs = jobTimeoutMs(o.jobTimeout);
+    // the workers' synthesizers check the same time limit between steps: a slow job ends there, keeping its worker
+    if (timeoutMs !== undefined)
+      loadOptions.limits = { ...loadOptions.limits, maxJobSeconds: timeoutMs / 1000 };
     const workers = positiveInt(o.workers, 'workers', 0);
     const pool = await createSynthesisPool({
       workers,
       threadsPerWorker: positiveInt(o.threadsPerWorker, 'threads-per-worker'),
       queueSize: positiveInt(o.queueSize, 'queue-size', 0),
-      jobTimeoutMs: jobTimeoutMs(o.jobTimeout),
+      jobTimeoutMs: timeoutMs,
       loaderModule: resolveLoaderModule(typeof o.loader === 'string' ? o.loader : undefined),
       loadOptions,
     });

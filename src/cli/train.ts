@@ -7,6 +7,7 @@
  *   ribbit train --model-module ./my_model.ts --config-path C  a model defined outside ribbit
  */
 import { existsSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -69,7 +70,8 @@ export const trainCommand: Command = {
     `${registeredModelNames().join(', ')}). Any config field can be overridden: --batchSize=16,\n` +
     "--audio.sampleRate 16000, --datasets.0.path=data/demo, or Coqui's --coqpit.batch_size 16.\n" +
     'A run folder outputPath/<runName>-<date>/ receives config.json, the log, TensorBoard events and checkpoints.\n' +
-    'Ctrl-C saves a checkpoint and exits; --continue-path resumes it with the same results as an unbroken run.\n' +
+    'Ctrl-C, SIGTERM and SIGHUP save a checkpoint and exit with 128 + the signal number (130, 143, 129; the same\n' +
+    'signal twice exits at once); --continue-path resumes it with the same results as an unbroken run.\n' +
     'With --config-path, --help also lists every field of that config.\n' +
     '--model-module imports a module first that registers a model defined outside ribbit (registerConfig +\n' +
     'registerModel), as --loader does for speaking.',
@@ -165,6 +167,10 @@ export const trainCommand: Command = {
     });
     await trainer.fit();
     console.log(` > Run folder: ${trainer.runPath}`);
-    return 0;
+    const signal = trainer.stopSignal;
+    if (signal === null) return 0;
+    // stopped by a signal after saving: say so in the exit code (128 + the signal's number, as a shell does)
+    console.log(` > Stopped by ${signal}; resume with --continue-path ${trainer.runPath}`);
+    return 128 + (osConstants.signals[signal] ?? 0);
   },
 };

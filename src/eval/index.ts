@@ -165,3 +165,26 @@ export function summarize(rows: readonly PairResult[]): Summary {
     order: orders.size === 1 ? [...orders][0] : Number.NaN,
   };
 }
+export {
+  ASR_PADDING_SECONDS,
+  ASR_SAMPLE_RATE,
+  type AsrResult,
+  cmudict,
+  createRecognizer,
+  EVERYDAY_SENTENCES,
+  espeakPronunciation,
+  ipaToCmu,
+  normalizeWords,
+  parseDictionary,
+  pocketsphinxMissing,
+  type Recognizer,
+  type RecognizerOptions,
+  readSentences,
+  restrictDictionary,
+  scoreUtterance,
+  toAsrInput,
+  totalWer,
+  type WordErrors,
+  wordErrors,
+  writeArpa,
+} from './asr.js';

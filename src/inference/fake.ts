@@ -10,7 +10,7 @@
 import { Graphemes, TTSTokenizer } from '../text/index.ts';
 import { type Tensor, tensor } from '../torch/index.ts';
 import { Synthesizer, type SynthesizerOptions } from './synthesizer.ts';
-import type { SynthesisAux, SynthesisModel, Vocoder } from './types.ts';
+import type { SynthesisAux, SynthesisLimits, SynthesisModel, Vocoder } from './types.ts';
 
 /** What a {@link FakeModel} saw in one `inference` call. */
 export interface FakeInferenceCall {
@@ -188,7 +188,9 @@ export function createFakeSynthesizer(
  * command line (`--loader fake`), where that field cannot be given, the environment supplies defaults:
  * `RIBBIT_FAKE_SPEAKERS` (comma-separated names) and `RIBBIT_FAKE_DELAY_MS` (compute per sentence).
  */
-export async function loadSynthesizer(options: { fake?: FakeSynthesizerOptions } = {}): Promise<Synthesizer> {
+export async function loadSynthesizer(
+  options: { fake?: FakeSynthesizerOptions; limits?: SynthesisLimits } = {},
+): Promise<Synthesizer> {
   const env: FakeSynthesizerOptions = {};
   const speakers = process.env.RIBBIT_FAKE_SPEAKERS;
   if (speakers)
@@ -198,5 +200,5 @@ export async function loadSynthesizer(options: { fake?: FakeSynthesizerOptions }
       .filter(Boolean);
   const delay = Number(process.env.RIBBIT_FAKE_DELAY_MS);
   if (Number.isFinite(delay) && delay > 0) env.delayMs = delay;
-  return createFakeSynthesizer({ ...env, ...options.fake });
+  return createFakeSynthesizer({ ...env, ...options.fake }, options.limits ? { limits: options.limits } : {});
 }

@@ -31,8 +31,12 @@ export {
   peakOf,
   rmsOf,
 } from './normalize.ts';
+export { dropForeignLetters, scriptsOf } from './scripts.ts';
 export {
+  DEFAULT_LIMITS,
   findSpeaker,
+  LENGTH_SCALE_RANGE,
+  SPEED_RANGE,
   SynthesisError,
   type SynthesisErrorCode,
   Synthesizer,
@@ -44,6 +48,7 @@ export type {
   StreamSummary,
   SynthesisAux,
   SynthesisChunk,
+  SynthesisLimits,
   SynthesisModel,
   SynthesisOptions,
   SynthesisResult,

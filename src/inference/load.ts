@@ -11,9 +11,10 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { siblingModule } from '../util/module_url.ts';
 import type { FakeSynthesizerOptions } from './fake.ts';
 import type { Synthesizer } from './synthesizer.ts';
-import type { Normalization } from './types.ts';
+import type { Normalization, SynthesisLimits } from './types.ts';
 
 /** `LoadOptions.vocoder` values. */
 export const VOCODER_CHOICES = ['auto', 'neural', 'griffin-lim'] as const;
@@ -21,6 +22,10 @@ export type VocoderChoice = (typeof VOCODER_CHOICES)[number];
 
 /** What a loader gets (JSON-serialisable: it is sent to worker threads as is). */
 export interface LoadOptions {
+  /** A Coqui released model by name, `tts_models/<lang>/<dataset>/<model>`: downloaded (cached), see model_manager.ts. */
+  modelName?: string;
+  /** A Coqui released vocoder by name, `vocoder_models/...` (default with modelName: the model's default vocoder). */
+  vocoderName?: string;
   /** Model checkpoint (`.pth` / ribbit checkpoint). */
   modelPath?: string;
   /** Model config JSON (Coqui or ribbit). */
@@ -49,6 +54,8 @@ export interface LoadOptions {
   noiseScale?: number;
   speaker?: string | number | null;
   normalization?: Normalization;
+  /** Bounds of one synthesis call (default: the Synthesizer's `DEFAULT_LIMITS`). */
+  limits?: SynthesisLimits;
   /** Options of the fake stack (`--loader fake`, tests, benchmarks). */
   fake?: FakeSynthesizerOptions;
 }
@@ -78,13 +85,15 @@ export function getModelLoader(): ModelLoader {
 
 /** Loads a Synthesizer through the installed loader (by default the TTS model loader). */
 export async function loadSynthesizer(options: LoadOptions): Promise<Synthesizer> {
+  if (options.modelName || options.vocoderName)
+    options = await (await import('./model_manager.ts')).resolveModelName(options, { log: console.error });
   return installed(options);
 }
 
 /** URL of this module: the default loader module of server workers. */
-export const DEFAULT_LOADER_MODULE: string = new URL('./load.ts', import.meta.url).href;
+export const DEFAULT_LOADER_MODULE: string = siblingModule(import.meta.url, 'load');
 /** URL of the fake stack's loader module (`--loader fake`). */
-export const FAKE_LOADER_MODULE: string = new URL('./fake.ts', import.meta.url).href;
+export const FAKE_LOADER_MODULE: string = siblingModule(import.meta.url, 'fake');
 
 /**
  * Resolves a `--loader` value to a module URL: undefined/'' -> {@link DEFAULT_LOADER_MODULE}, 'fake' ->

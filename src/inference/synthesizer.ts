@@ -10,12 +10,15 @@
  */
 import { resample } from '../audio/resample.ts';
 import { splitSentences } from '../text/sentences.ts';
-import { noGrad, tensor, tidy } from '../torch/index.ts';
+import { noGrad, type Tensor, tensor, tidy } from '../torch/index.ts';
+import { OutputLimitError } from '../tts/utils/output_limit.ts';
 import { normalizeAudio } from './normalize.ts';
+import { dropForeignLetters } from './scripts.ts';
 import type {
   Normalization,
   StreamSummary,
   SynthesisChunk,
+  SynthesisLimits,
   SynthesisModel,
   SynthesisOptions,
   SynthesisResult,
@@ -24,8 +27,33 @@ import type {
   Vocoder,
 } from './types.ts';
 
-/** Why a synthesis request was refused (a user mistake, not a failure of the model). */
-export type SynthesisErrorCode = 'empty_text' | 'no_speakable_text' | 'unknown_speaker' | 'bad_option';
+/**
+ * Why a synthesis request was refused: a user mistake ('empty_text', 'no_speakable_text', 'unknown_speaker',
+ * 'bad_option'), or more than the {@link SynthesisLimits} allow ('too_long': audio, 'time_limit': wall clock).
+ */
+export type SynthesisErrorCode =
+  | 'empty_text'
+  | 'no_speakable_text'
+  | 'unknown_speaker'
+  | 'bad_option'
+  | 'too_long'
+  | 'time_limit';
+
+/**
+ * Default {@link SynthesisLimits}: 40 s of audio per sentence (a 400-character piece at normal speed is about
+ * 25 s; decoding and Griffin-Lim take about 12 MB per second of a sentence's audio), 10 minutes per call,
+ * 5 minutes of work per call.
+ */
+export const DEFAULT_LIMITS: Readonly<Required<SynthesisLimits>> = {
+  maxSentenceSeconds: 40,
+  maxRequestSeconds: 600,
+  maxJobSeconds: 300,
+};
+
+/** Accepted `speed` (rate multiplier) range, inclusive. */
+export const SPEED_RANGE: readonly [number, number] = [0.1, 10];
+/** Accepted explicit `lengthScale` (duration multiplier) range, inclusive. */
+export const LENGTH_SCALE_RANGE: readonly [number, number] = [0.05, 20];
 
 /** A request the Synthesizer cannot honour; `parameter` names the offending input ('text', 'speaker', ...). */
 export class SynthesisError extends Error {
@@ -62,6 +90,8 @@ export interface SynthesizerOptions {
   normalization?: Normalization;
   /** Longest piece (characters) given to the model at once; longer sentences are cut (default 400). */
   maxSentenceLength?: number;
+  /** Bounds of one call (default {@link DEFAULT_LIMITS}; each field alone). */
+  limits?: SynthesisLimits;
 }
 
 interface Resolved {
@@ -72,6 +102,8 @@ interface Resolved {
   silenceSamples: number;
   normalization: Normalization;
   signal: AbortSignal | undefined;
+  /** performance.now() past which the call fails with 'time_limit' (Infinity: none). */
+  deadline: number;
 }
 
 /** A sentence's raw audio as the internal generator produces it. */
@@ -87,6 +119,8 @@ interface RawPiece {
 
 interface Tally {
   unknown: Map<string, number>;
+  /** Letters dropped because they are not written in a script of the language (also in `unknown`). */
+  foreign: Map<string, number>;
   spoken: number;
   samples: number;
   busyMs: number;
@@ -177,6 +211,8 @@ export class Synthesizer {
   readonly noiseScale: number | undefined;
   readonly normalization: Normalization;
   readonly maxSentenceLength: number;
+  /** Bounds of one call. */
+  readonly limits: Readonly<Required<SynthesisLimits>>;
   /** Speaker names (empty for single-speaker models). */
   readonly speakers: string[];
   /** Resolved default speaker id (null for single-speaker models). */
@@ -194,7 +230,7 @@ export class Synthesizer {
     if (!Number.isInteger(this.sampleRate) || this.sampleRate <= 0)
       throw new RangeError(`Synthesizer: sampleRate must be a positive integer (Hz), got ${this.sampleRate}`);
     this.silenceBetweenSentencesMs = checkSilence(options.silenceBetweenSentencesMs ?? 200);
-    this.lengthScale = checkPositive(options.lengthScale ?? 1, 'lengthScale');
+    this.lengthScale = checkRange(options.lengthScale ?? 1, LENGTH_SCALE_RANGE, 'lengthScale');
     this.noiseScale = options.noiseScale === undefined ? undefined : checkNoise(options.noiseScale);
     this.normalization = options.normalization ?? { kind: 'none' };
     this.maxSentenceLength = options.maxSentenceLength ?? 400;
@@ -202,6 +238,7 @@ export class Synthesizer {
       throw new RangeError(
         `Synthesizer: maxSentenceLength must be an integer >= 16, got ${this.maxSentenceLength}`,
       );
+    this.limits = checkLimits({ ...DEFAULT_LIMITS, ...definedOnly(options.limits ?? {}) });
     this.speakers = [...(options.model.speakers ?? [])];
     const chars = options.tokenizer.characters;
     for (const id of [chars?.blankId, chars?.padId, chars?.bosId, chars?.eosId])
@@ -243,7 +280,7 @@ export class Synthesizer {
    */
   async synthesize(text: string, options: SynthesisOptions = {}): Promise<SynthesisResult> {
     const p = this.resolve(options);
-    const tally: Tally = { unknown: new Map(), spoken: 0, samples: 0, busyMs: 0 };
+    const tally: Tally = { unknown: new Map(), foreign: new Map(), spoken: 0, samples: 0, busyMs: 0 };
     const parts: Float32Array[] = [];
     let sentences = 0;
     for await (const piece of this.#pieces(text, p, tally)) {
@@ -278,7 +315,7 @@ export class Synthesizer {
    */
   async *stream(text: string, options: SynthesisOptions = {}): AsyncGenerator<SynthesisChunk, StreamSummary> {
     const p = this.resolve(options);
-    const tally: Tally = { unknown: new Map(), spoken: 0, samples: 0, busyMs: 0 };
+    const tally: Tally = { unknown: new Map(), foreign: new Map(), spoken: 0, samples: 0, busyMs: 0 };
     let total = 0;
     let sentences = 0;
     for await (const piece of this.#pieces(text, p, tally)) {
@@ -323,12 +360,14 @@ export class Synthesizer {
         'language',
         `unsupported language ${JSON.stringify(language)}; supported: ${this.languages.join(', ')}`,
       );
+    const inRange = (v: unknown, [lo, hi]: readonly [number, number]) =>
+      typeof v === 'number' && v >= lo && v <= hi;
     const speed = o.speed ?? 1;
-    if (typeof speed !== 'number' || !Number.isFinite(speed) || speed <= 0 || speed > 10)
-      bad('speed', `must be a number in (0, 10], got ${o.speed}`);
+    if (!inRange(speed, SPEED_RANGE))
+      bad('speed', `must be a number in [${SPEED_RANGE.join(', ')}], got ${o.speed}`);
     const base = o.lengthScale ?? this.lengthScale;
-    if (typeof base !== 'number' || !Number.isFinite(base) || base <= 0)
-      bad('lengthScale', `must be a positive number, got ${o.lengthScale}`);
+    if (!inRange(base, LENGTH_SCALE_RANGE))
+      bad('lengthScale', `must be a number in [${LENGTH_SCALE_RANGE.join(', ')}], got ${o.lengthScale}`);
     const noise = o.noiseScale ?? this.noiseScale;
     if (
       noise !== undefined &&
@@ -346,6 +385,8 @@ export class Synthesizer {
       silenceSamples: Math.round((silenceMs / 1000) * this.sampleRate),
       normalization: o.normalization ?? this.normalization,
       signal: o.signal,
+      deadline:
+        this.limits.maxJobSeconds > 0 ? performance.now() + this.limits.maxJobSeconds * 1000 : Infinity,
     };
   }
 
@@ -366,32 +407,108 @@ export class Synthesizer {
     return next;
   }
 
-  /** Runs the model (and the vocoder, for a mel) on one piece's token ids; returns samples at `sampleRate`. */
+  /**
+   * Runs the model (and the vocoder, for a mel) on one piece's token ids; returns samples at `sampleRate`.
+   * `maxFrames` bounds the model's output (see `SynthesisAux.maxFrames`): beyond it `OutputLimitError`.
+   */
   render(
     ids: readonly number[],
     p: Pick<Resolved, 'lengthScale' | 'noiseScale' | 'speakerId'>,
+    maxFrames?: number,
   ): Float32Array {
-    const wav = noGrad(() =>
+    const mel = this.#model(ids, p, maxFrames);
+    try {
+      return this.#vocode(mel);
+    } finally {
+      mel.dispose();
+    }
+  }
+
+  /** The model's output for one piece: a mel `[1, frames, C]` or a waveform (the caller disposes it). */
+  #model(
+    ids: readonly number[],
+    p: Pick<Resolved, 'lengthScale' | 'noiseScale' | 'speakerId'>,
+    maxFrames: number | undefined,
+  ): Tensor {
+    return noGrad(() =>
       tidy(() => {
         const x = tensor(
           BigInt64Array.from(ids, (i) => BigInt(i)),
           { shape: [1, ids.length] },
         );
         const xLengths = tensor(BigInt64Array.of(BigInt(ids.length)));
-        const { modelOutputs } = this.model.inference(x, {
+        const aux = {
           xLengths,
           lengthScale: p.lengthScale,
           noiseScale: p.noiseScale,
           speakerId: p.speakerId,
-        });
-        // a waveform model's output is the audio; a mel goes through the vocoder
-        if (this.model.outputKind === 'waveform') return modelOutputs.reshape([-1]).float().toFloat32Array();
-        return this.vocoder.vocode(modelOutputs);
+        };
+        return this.model.inference(x, maxFrames === undefined ? aux : { ...aux, maxFrames }).modelOutputs;
       }),
     );
+  }
+
+  /** Samples at `sampleRate` from the model's output (a waveform model's output is the audio itself). */
+  #vocode(out: Tensor): Float32Array {
+    const wav =
+      this.model.outputKind === 'waveform'
+        ? noGrad(() => tidy(() => out.reshape([-1]).float().toFloat32Array()))
+        : noGrad(() => tidy(() => this.vocoder.vocode(out)));
     return this.vocoder.sampleRate === this.sampleRate
       ? wav
       : resample(wav, this.vocoder.sampleRate, this.sampleRate);
+  }
+
+  /**
+   * One piece under the limits: at most `maxSeconds` of audio (checked on the model's predicted durations
+   * when it has a `frameRate`, on the audio otherwise); the signal and the deadline are checked between the
+   * model and the vocoder.
+   * @throws SynthesisError('too_long' / 'time_limit'), the signal's reason.
+   */
+  async #renderBounded(
+    ids: readonly number[],
+    p: Resolved,
+    maxSeconds: number,
+    why: string,
+    which: string,
+  ): Promise<Float32Array> {
+    const rate = this.model.frameRate;
+    const maxFrames = rate && rate > 0 ? Math.floor(maxSeconds * rate) : undefined;
+    const tooLong = (seconds: number): never => {
+      const amount = Number.isFinite(seconds) ? `${seconds.toFixed(1)} s` : 'unboundedly long';
+      throw new SynthesisError(
+        `${which} would be ${amount} of audio, over the limit of ${maxSeconds.toFixed(1)} s ${why}; raise the speed or lower the length scale`,
+        'too_long',
+        'text',
+      );
+    };
+    let mel: Tensor;
+    try {
+      mel = this.#model(ids, p, maxFrames);
+    } catch (e) {
+      if (e instanceof OutputLimitError && rate) return tooLong(e.frames / rate);
+      throw e;
+    }
+    try {
+      await new Promise<void>((r) => setImmediate(r));
+      this.#checkRunning(p);
+      const samples = this.#vocode(mel);
+      if (samples.length > maxSeconds * this.sampleRate) tooLong(samples.length / this.sampleRate);
+      return samples;
+    } finally {
+      mel.dispose();
+    }
+  }
+
+  /** @throws the signal's reason when aborted; SynthesisError('time_limit') past the deadline. */
+  #checkRunning(p: Resolved): void {
+    p.signal?.throwIfAborted();
+    if (performance.now() > p.deadline)
+      throw new SynthesisError(
+        `synthesis took longer than the limit of ${this.limits.maxJobSeconds} s per request`,
+        'time_limit',
+        'text',
+      );
   }
 
   /**
@@ -413,20 +530,36 @@ export class Synthesizer {
     for (let i = 0; i < pieces.length; i++) {
       // Let the event loop run between sentences: aborts (and, in a server thread, other I/O) get through.
       if (i > 0) await new Promise<void>((r) => setImmediate(r));
-      p.signal?.throwIfAborted();
+      this.#checkRunning(p);
       const t0 = performance.now();
-      const { ids, unknown } = await this.tokenize(pieces[i]!, p.language);
+      // a phonemizer would spell out letters of another script by name: drop and report them instead
+      const { text: kept, dropped } = this.tokenizer.usePhonemes
+        ? dropForeignLetters(pieces[i]!, p.language)
+        : { text: pieces[i]!, dropped: new Map<string, number>() };
+      const { ids, unknown } = kept ? await this.tokenize(kept, p.language) : { ids: [], unknown: new Map() };
+      mergeCounts(unknown, dropped);
       mergeCounts(tally.unknown, unknown);
-      if (!this.#speakable(pieces[i]!, ids, unknown)) {
+      mergeCounts(tally.foreign, dropped);
+      if (!this.#speakable(kept, ids, unknown)) {
         tally.busyMs += performance.now() - t0;
         continue;
       }
-      p.signal?.throwIfAborted();
-      const samples = this.render(ids, p);
+      this.#checkRunning(p);
+      const silence = tally.spoken === 0 ? 0 : p.silenceSamples;
+      const left =
+        (this.limits.maxRequestSeconds * this.sampleRate - tally.samples - silence) / this.sampleRate;
+      const perSentence = this.limits.maxSentenceSeconds <= left;
+      const samples = await this.#renderBounded(
+        ids,
+        p,
+        perSentence ? this.limits.maxSentenceSeconds : Math.max(0, left),
+        perSentence ? 'per sentence' : `left in this request (${this.limits.maxRequestSeconds} s in all)`,
+        `sentence ${i + 1} of ${pieces.length}`,
+      );
       tally.busyMs += performance.now() - t0;
       const first = tally.spoken === 0;
       tally.spoken++;
-      tally.samples += samples.length;
+      tally.samples += silence + samples.length;
       yield {
         samples,
         sentenceIndex: i,
@@ -437,9 +570,15 @@ export class Synthesizer {
       };
     }
     if (tally.spoken === 0) {
-      const which = tally.unknown.size ? ` (unknown to the model: ${describeUnknown(tally.unknown)})` : '';
+      const unknown = new Map([...tally.unknown].filter(([c]) => !tally.foreign.has(c)));
+      const which = [
+        tally.foreign.size
+          ? `${describeUnknown(tally.foreign)} are not letters of its language (${p.language})`
+          : '',
+        unknown.size ? `unknown to the model: ${describeUnknown(unknown)}` : '',
+      ].filter(Boolean);
       throw new SynthesisError(
-        `text has no symbol this model can speak${which}`,
+        `text has no symbol this model can speak${which.length ? ` (${which.join('; ')})` : ''}`,
         'no_speakable_text',
         'text',
       );
@@ -459,10 +598,20 @@ function concat(parts: Float32Array[]): Float32Array {
   return out;
 }
 
-function checkPositive(v: number, name: string): number {
-  if (!Number.isFinite(v) || v <= 0)
-    throw new RangeError(`Synthesizer: ${name} must be a positive number, got ${v}`);
+function checkRange(v: number, [lo, hi]: readonly [number, number], name: string): number {
+  if (!(v >= lo && v <= hi)) throw new RangeError(`Synthesizer: ${name} must be in [${lo}, ${hi}], got ${v}`);
   return v;
+}
+
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+function checkLimits(l: Required<SynthesisLimits>): Required<SynthesisLimits> {
+  for (const [k, v] of Object.entries(l))
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || (v === 0 && k !== 'maxJobSeconds'))
+      throw new RangeError(`Synthesizer: limits.${k} must be a positive number of seconds, got ${v}`);
+  return l;
 }
 
 function checkNoise(v: number): number {

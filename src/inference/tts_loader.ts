@@ -7,7 +7,7 @@
  *
  * Without a model path the bundled default voice (`voices/default/`) is used.
  */
-import { existsSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AudioProcessor, type AudioProcessorConfig } from '../audio/processor.ts';
@@ -31,7 +31,7 @@ import {
   NeuralVocoder,
 } from '../vocoder/inference.ts';
 import type { LoadOptions } from './load.ts';
-import { Synthesizer } from './synthesizer.ts';
+import { SynthesisError, Synthesizer } from './synthesizer.ts';
 import type { SynthesisAux, Vocoder } from './types.ts';
 import { GriffinLimVocoder } from './vocoder.ts';
 
@@ -45,26 +45,67 @@ interface LoadedWeights {
   config?: unknown;
 }
 
-function isPth(path: string): boolean {
-  return /\.(pth|pt|ckpt|tar)$/i.test(path);
+/** What {@link readModelWeights} accepts, for error messages. */
+const ACCEPTED_MODELS =
+  'a ribbit .safetensors checkpoint, its checkpoint .json, a run or voice folder, or a Coqui/PyTorch .pth';
+
+/**
+ * The kind of a model file, from its first bytes (not its name): a folder, a PyTorch checkpoint (zip archive
+ * or pickle), a safetensors file (8-byte little-endian header length, then a JSON header) or a JSON file.
+ * @throws Error naming the file and the accepted formats when it is none of them.
+ */
+export function modelFileKind(path: string): 'folder' | 'pth' | 'safetensors' | 'json' {
+  if (!existsSync(path)) throw new Error(`model not found: ${path}`);
+  const stat = statSync(path);
+  if (stat.isDirectory()) return 'folder';
+  const head = Buffer.alloc(16);
+  const fd = openSync(path, 'r');
+  let n: number;
+  try {
+    n = readSync(fd, head, 0, head.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (n >= 2 && ((head[0] === 0x50 && head[1] === 0x4b) || head[0] === 0x80)) return 'pth';
+  if (n >= 9) {
+    const headerBytes = head.readBigUInt64LE(0);
+    if (headerBytes > 1n && headerBytes <= BigInt(stat.size - 8) && head[8] === 0x7b) return 'safetensors';
+  }
+  const text = head.subarray(0, n).toString('latin1').trimStart();
+  if (text.startsWith('{')) return 'json';
+  throw new Error(`${path} is not a model file ribbit can read (accepted: ${ACCEPTED_MODELS})`);
 }
 
 /** Reads weights (and an embedded or neighbouring config) from a ribbit or Coqui checkpoint path. */
 export function readModelWeights(modelPath: string): LoadedWeights {
-  if (!existsSync(modelPath)) throw new Error(`model not found: ${modelPath}`);
-  if (isPth(modelPath)) {
+  const kind = modelFileKind(modelPath);
+  if (kind === 'pth') {
     // one read: the state dict and the config Coqui's Trainer stores beside it
     const root = readPth(modelPath);
     const weights = new Map<string, Tensor>();
     for (const [k, v] of stateDictOf(root, modelPath)) weights.set(k, fromRaw(v));
     let config: unknown;
-    if (root instanceof Map && root.get('config') instanceof Map) config = toPlain(root.get('config'));
+    if (root instanceof Map && root.get('config') instanceof Map) {
+      try {
+        config = toPlain(root.get('config'));
+      } catch (e) {
+        throw new Error(`${modelPath}: its config cannot be read: ${(e as Error).message}`);
+      }
+    }
     return { weights, config };
   }
   // a voice folder (`ribbit export`, the bundled voice): model.safetensors + config.json
   const voiceWeights = join(modelPath, 'model.safetensors');
   if (statSync(modelPath).isDirectory() && existsSync(voiceWeights)) modelPath = voiceWeights;
-  const { weights, path } = loadCheckpointWeights(modelPath);
+  let loaded: ReturnType<typeof loadCheckpointWeights>;
+  try {
+    loaded = loadCheckpointWeights(modelPath);
+  } catch (e) {
+    const message = (e as Error).message;
+    if (message.includes(modelPath)) throw e;
+    throw new Error(`${modelPath}: ${message} (accepted: ${ACCEPTED_MODELS})`);
+  }
+  const { weights, path } = loaded;
   // the run's config.json beside the checkpoint, or the config recorded in the checkpoint JSON
   let config: unknown;
   const besideConfig = join(dirname(path), 'config.json');
@@ -218,8 +259,7 @@ export async function loadTtsSynthesizer(options: LoadOptions): Promise<Synthesi
   const speakerCount = typeof numSpeakers === 'number' ? numSpeakers : 0;
   const speakers = speakerManager?.speakerNames ?? Array.from({ length: speakerCount }, (_, i) => String(i));
   const speakerConfig = speakerConfigOf(model.config);
-  const language =
-    options.language ?? (typeof config.phonemeLanguage === 'string' ? config.phonemeLanguage : 'en');
+  const { language, languages } = modelLanguages(model, config, options.language);
   const synthesisModel = {
     inference: (x: Tensor, aux: SynthesisAux) =>
       model.inference(x, {
@@ -228,16 +268,48 @@ export async function loadTtsSynthesizer(options: LoadOptions): Promise<Synthesi
       }),
     eval: () => model.eval(),
     speakers,
+    outputKind: model.outputKind,
+    frameRate: model.ap.sampleRate / model.ap.hopLength,
   };
   return new Synthesizer({
     model: synthesisModel,
     tokenizer: model.tokenizer,
     vocoder: selectVocoder(options, modelPath, model.ap),
     language,
+    languages,
     silenceBetweenSentencesMs: options.silenceBetweenSentencesMs,
     lengthScale: options.lengthScale ?? (typeof config.lengthScale === 'number' ? config.lengthScale : 1),
     noiseScale: options.noiseScale,
     speaker: options.speaker,
     normalization: options.normalization,
+    limits: options.limits,
   });
+}
+
+/**
+ * The languages a model speaks, the default first. A phonemizing model speaks the languages of its
+ * phonemizer (one per key of a per-language phonemizer, else the config's `phonemeLanguage`), and `wanted`
+ * must be one of them: the same rule as the server's `language_id`. A character model takes the text as it
+ * is, so `wanted` (it only steers sentence splitting) is accepted as given.
+ * @throws SynthesisError('bad_option', 'language') naming the languages the model speaks.
+ */
+function modelLanguages(
+  model: BaseTTS,
+  config: Record<string, unknown>,
+  wanted: string | undefined,
+): { language: string; languages: string[] } {
+  const own =
+    typeof config.phonemeLanguage === 'string' && config.phonemeLanguage ? config.phonemeLanguage : 'en';
+  const { tokenizer } = model;
+  if (!tokenizer.usePhonemes) return { language: wanted ?? own, languages: [wanted ?? own] };
+  const p = tokenizer.phonemizer;
+  const languages = !p ? [own] : 'phonemize' in p ? [String(p.language || own)] : Object.keys(p);
+  if (wanted === undefined) return { language: languages[0] ?? own, languages };
+  if (!languages.includes(wanted))
+    throw new SynthesisError(
+      `language: unsupported language ${JSON.stringify(wanted)}; this voice speaks ${languages.join(', ')} (the language its phonemizer was trained with)`,
+      'bad_option',
+      'language',
+    );
+  return { language: wanted, languages: [wanted, ...languages.filter((l) => l !== wanted)] };
 }

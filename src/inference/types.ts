@@ -17,6 +17,11 @@ export interface SynthesisAux {
   noiseScale?: number;
   /** Speaker index for multi-speaker models, null/undefined for single-speaker ones. */
   speakerId?: number | null;
+  /**
+   * Most output frames this call may produce (set when the model has a `frameRate`): a model checks its
+   * predicted durations against it before decoding and throws `OutputLimitError` beyond it.
+   */
+  maxFrames?: number;
 }
 
 /** A text-to-speech model as the Synthesizer drives it. */
@@ -37,6 +42,11 @@ export interface SynthesisModel {
   eval(): void;
   /** Speaker names, index = speaker id; absent or empty for single-speaker models. */
   readonly speakers?: string[];
+  /**
+   * Output frames per second of audio (sample rate / hop length). When given, the Synthesizer bounds each
+   * call with `maxFrames` before the decoder runs; without it, the audio is only checked once made.
+   */
+  readonly frameRate?: number;
 }
 
 /** A spectrogram-to-waveform converter. */
@@ -53,6 +63,11 @@ export interface SynthesisTokenizer {
   textToIds(text: string, language?: string): Promise<number[]>;
   /** Out-of-vocabulary symbols seen so far with their counts (grows; the Synthesizer diffs it per call). */
   readonly notFoundCharacters: Map<string, number>;
+  /**
+   * Whether the text goes through a phonemizer: then letters outside the language's scripts are dropped
+   * and reported before it (a phonemizer would spell them out by name).
+   */
+  readonly usePhonemes?: boolean;
   /** Token ids that carry no speech (blank, pad, BOS, EOS): a sentence made only of them is skipped. */
   readonly characters?: { blankId?: number; padId?: number; bosId?: number; eosId?: number };
 }
@@ -64,6 +79,23 @@ export type Normalization =
   | { kind: 'peak'; peak?: number }
   /** Scale so that the RMS level is `db` dBFS (default -27, Coqui's `rms_volume_norm`), then clip to [-1, 1]. */
   | { kind: 'rms'; db?: number };
+
+/**
+ * What one call may produce and take: the guard against a request that would take the machine (a tiny
+ * `speed`, a huge `lengthScale`). Beyond a bound the call is refused with a `SynthesisError` ('too_long' or
+ * 'time_limit'); nothing is allocated for a sentence found too long.
+ */
+export interface SynthesisLimits {
+  /** Longest audio one sentence may produce, in seconds (default 40). Checked before the decoder runs. */
+  maxSentenceSeconds?: number;
+  /** Longest audio one call may produce, all sentences and silences together, in seconds (default 600). */
+  maxRequestSeconds?: number;
+  /**
+   * Wall-clock limit of one call, in seconds (default 300; 0: none). Checked between sentences and between a
+   * sentence's model and vocoder steps.
+   */
+  maxJobSeconds?: number;
+}
 
 /** Per-call options of `Synthesizer.synthesize` / `Synthesizer.stream`. */
 export interface SynthesisOptions {
@@ -84,7 +116,7 @@ export interface SynthesisOptions {
   silenceBetweenSentencesMs?: number;
   /** Loudness normalisation (default: the Synthesizer's). In `stream`, applied to each chunk alone. */
   normalization?: Normalization;
-  /** Stops the work between sentences (an `AbortError` is thrown). */
+  /** Stops the work between sentences and between a sentence's model and vocoder (an `AbortError` is thrown). */
   signal?: AbortSignal;
 }
 

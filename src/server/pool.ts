@@ -24,6 +24,7 @@ import type {
   SynthesisResult,
   SynthesizerInfo,
 } from '../inference/types.ts';
+import { siblingModule } from '../util/module_url.ts';
 
 /** Per-job options (those of the Synthesizer, without the signal: JSON/structured-clone friendly). */
 export type JobOptions = Omit<SynthesisOptions, 'signal'>;
@@ -589,7 +590,7 @@ class InlineExecutor implements Executor {
 }
 
 const BOOTSTRAP = new URL('./worker_bootstrap.mjs', import.meta.url);
-const WORKER_ENTRY = new URL('./worker.ts', import.meta.url).href;
+const WORKER_ENTRY = siblingModule(import.meta.url, 'worker');
 
 /** Runs jobs in a worker thread that loads its own model. */
 class WorkerExecutor implements Executor {

@@ -14,16 +14,20 @@
  * - `/health` (GET): JSON status and pool counters.
  * - `/` (GET): a web page with a text box, speaker and speed controls and a player.
  *
- * Errors are JSON `{ error, parameter? }`: 400 for a bad or missing parameter (named), 413 for text
- * longer than `maxTextLength` (or an oversized body), 503 with `Retry-After` when the queue is full,
- * 504 when the job ran past the pool's `jobTimeoutMs`, 404/405 for unknown paths/methods, 500 otherwise. A client that disconnects cancels its work: a queued
- * job is dropped, a running one stops at the next sentence.
+ * Errors are JSON `{ error, parameter? }`: 400 for a bad or missing parameter (named; a JSON body's values
+ * must be strings or numbers), 413 for text longer than `maxTextLength` (or an oversized body) and for a
+ * request that would produce more audio than the synthesizer's limits (`SynthesisLimits`: seconds per
+ * sentence, checked before decoding, and per request), 503 with `Retry-After` when the queue is full, 504
+ * when a job runs past its time limit (the synthesizer's `maxJobSeconds`, checked between steps, or the
+ * pool's watchdog `jobTimeoutMs`), 404/405 for unknown paths/methods, 500 otherwise. A client that
+ * disconnects cancels its work: a queued job is dropped, a running one stops at the next sentence or
+ * between a sentence's model and vocoder.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { encodeWav, encodeWavSamples, wavHeader } from '../audio/wav.ts';
 import { parseNormalization } from '../inference/normalize.ts';
-import { findSpeaker, SynthesisError } from '../inference/synthesizer.ts';
+import { findSpeaker, LENGTH_SCALE_RANGE, SPEED_RANGE, SynthesisError } from '../inference/synthesizer.ts';
 import { PAGE_HTML } from './page.ts';
 import { type JobOptions, JobTimeoutError, QueueFullError, type SynthesisPool } from './pool.ts';
 
@@ -124,8 +128,16 @@ async function readParams(req: IncomingMessage, url: URL, bodyLimit: number): Pr
       }
       if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed))
         throw new HttpError(400, 'body: expected a JSON object', 'body');
-      for (const [k, v] of Object.entries(parsed))
-        if (v !== null && v !== undefined) params.set(k, typeof v === 'string' ? v : String(v));
+      for (const [k, v] of Object.entries(parsed)) {
+        if (v === null || v === undefined) continue;
+        if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
+          throw new HttpError(
+            400,
+            `${k}: expected a string or a number, got ${Array.isArray(v) ? 'an array' : 'an object'}`,
+            k,
+          );
+        params.set(k, String(v));
+      }
     } else if (type === 'text/plain') {
       if (text.length && !params.has('text') && !params.has('INPUT_TEXT')) params.set('text', text);
     } else if (text.length) {
@@ -210,9 +222,9 @@ export function createTtsServer(options: TtsServerOptions): Server {
     const style = params.get('style_wav');
     if (style)
       throw new HttpError(400, 'style_wav: style transfer is not supported by this model', 'style_wav');
-    o.speed = numberParam(params, 'speed', 0.1, 10);
+    o.speed = numberParam(params, 'speed', ...SPEED_RANGE);
     o.noiseScale = numberParam(params, 'noise_scale', 0, 10);
-    o.lengthScale = numberParam(params, 'length_scale', 0.05, 20);
+    o.lengthScale = numberParam(params, 'length_scale', ...LENGTH_SCALE_RANGE);
     o.silenceBetweenSentencesMs = numberParam(params, 'silence_ms', 0, 10_000);
     const norm = params.get('normalize');
     if (norm) {
@@ -359,7 +371,8 @@ export function createTtsServer(options: TtsServerOptions): Server {
           sendJson(res, 504, { error: err.message });
         } else if (err instanceof SynthesisError) {
           const parameter = PARAMETER_NAMES[err.parameter] ?? err.parameter;
-          sendJson(res, 400, { error: err.message, parameter });
+          const status = err.code === 'too_long' ? 413 : err.code === 'time_limit' ? 504 : 400;
+          sendJson(res, status, { error: err.message, parameter });
         } else if (err.name === 'AbortError') {
           res.destroy(); // the client is gone
         } else {

@@ -60,14 +60,18 @@ function load(): NativeAddon {
     return require(path) as NativeAddon;
   } catch (err) {
     const e = err as NodeJS.ErrnoException;
+    // a dependency of another project (…/node_modules/ribbit) or a checkout of the repository
+    const rebuild = path.split(/[\\/]/).includes('node_modules')
+      ? 'npm rebuild ribbit'
+      : 'npm run build:native';
     if (e.code === 'MODULE_NOT_FOUND') {
       throw new Error(
-        'ribbit: the native addon is not built. Run `npm ci` (it needs libtorch: `apt-get install libtorch-dev`, ' +
-          'or LIBTORCH=/path/to/libtorch).',
+        `ribbit: the native addon is not built. Build it with \`${rebuild}\` (it needs libtorch: ` +
+          '`apt-get install libtorch-dev`, or LIBTORCH=/path/to/libtorch).',
       );
     }
     throw new Error(
-      `ribbit: the native addon failed to load (${e.message}). Rebuild it with \`npm run build:native\`.`,
+      `ribbit: the native addon failed to load (${e.message}). Rebuild it with \`${rebuild}\`.`,
     );
   }
 }

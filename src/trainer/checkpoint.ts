@@ -12,6 +12,7 @@ import { parsePythonJson, toPythonJson } from '../config/json.js';
 import { isTensor, type Tensor } from '../torch/index.js';
 import { loadTensors, saveTensors } from '../torch/io.js';
 import { writeFileAtomicSync } from '../util/atomic.js';
+import { ioError } from './io_error.ts';
 
 export const CHECKPOINT_FORMAT = 'ribbit-checkpoint-1';
 
@@ -92,8 +93,15 @@ export function saveCheckpoint(
   const paths = checkpointPaths(dir, name);
   const stateTensors = new Map<string, Tensor>();
   const json = extractTensors(state, 'state', stateTensors) as Record<string, unknown>;
-  saveTensors(paths.weights, weights, { metadata: { format: 'pt' } });
-  saveTensors(paths.state, stateTensors);
+  const writing = (path: string, write: () => void) => {
+    try {
+      write();
+    } catch (e) {
+      throw ioError(e, `cannot write the checkpoint file ${path}`);
+    }
+  };
+  writing(paths.weights, () => saveTensors(paths.weights, weights, { metadata: { format: 'pt' } }));
+  writing(paths.state, () => saveTensors(paths.state, stateTensors));
   const doc = {
     format: CHECKPOINT_FORMAT,
     weights: basename(paths.weights),
@@ -101,7 +109,7 @@ export function saveCheckpoint(
     savedAt: new Date().toISOString(),
     ...json,
   };
-  writeFileAtomicSync(paths.json, toPythonJson(doc));
+  writing(paths.json, () => writeFileAtomicSync(paths.json, toPythonJson(doc)));
 }
 
 /** A loaded checkpoint: model weights and the training state with its tensors restored. */

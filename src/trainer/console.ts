@@ -3,6 +3,7 @@
  * ETA that redraws in place on a TTY (and stays silent in a log file or CI).
  */
 import { appendFileSync } from 'node:fs';
+import { ioError } from './io_error.ts';
 
 /** Keeps running averages of named values (loss items, step time). */
 export class RunningAverage {
@@ -56,6 +57,7 @@ export function formatDuration(seconds: number): string {
 export class ConsoleLogger {
   readonly #logFile: string | null;
   readonly #out: NodeJS.WriteStream;
+  #detached = false;
   #barVisible = false;
   readonly quiet: boolean;
 
@@ -68,8 +70,18 @@ export class ConsoleLogger {
   /** A line to the terminal and to the log file. */
   line(text: string): void {
     this.#clearBar();
-    if (!this.quiet) this.#out.write(`${text}\n`);
-    if (this.#logFile) appendFileSync(this.#logFile, `${text}\n`);
+    if (!this.quiet && !this.#detached) this.#out.write(`${text}\n`);
+    if (this.#logFile) appendLine(this.#logFile, text);
+  }
+
+  /**
+   * Stops writing to the terminal (after SIGHUP it is gone: writes would fail with EIO/EPIPE); its pending
+   * write errors are ignored. The log file keeps every line.
+   */
+  detachTerminal(): void {
+    if (this.#detached) return;
+    this.#detached = true;
+    this.#out.on('error', () => {});
   }
 
   /** Coqui-style block: a header line and ` | > key: value (average)` rows. */
@@ -83,7 +95,7 @@ export class ConsoleLogger {
 
   /** Redraws the progress bar in place (TTY only). */
   progress(label: string, done: number, total: number, startedAt: number, suffix = ''): void {
-    if (this.quiet || !this.#out.isTTY) return;
+    if (this.quiet || this.#detached || !this.#out.isTTY) return;
     const width = 28;
     const frac = total > 0 ? Math.min(1, done / total) : 0;
     const filled = Math.round(frac * width);
@@ -97,7 +109,7 @@ export class ConsoleLogger {
   }
 
   #clearBar(): void {
-    if (this.#barVisible) {
+    if (this.#barVisible && !this.#detached) {
       this.#out.write('\r\x1b[2K');
       this.#barVisible = false;
     }
@@ -106,5 +118,14 @@ export class ConsoleLogger {
   /** Ends a progress bar (clears it). */
   endProgress(): void {
     this.#clearBar();
+  }
+}
+
+/** Appends a line to the run's log file. @throws Error naming the file (a full disk says ENOSPC, not which file). */
+function appendLine(file: string, text: string): void {
+  try {
+    appendFileSync(file, `${text}\n`);
+  } catch (e) {
+    throw ioError(e, `cannot append to the log file ${file}`);
   }
 }

@@ -6,7 +6,7 @@
  * device ('cpu', 'cuda:N').
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { hostname } from 'node:os';
+import { hostname, constants as osConstants } from 'node:os';
 import { basename, join } from 'node:path';
 import { toPythonJson } from '../config/json.js';
 import * as torch from '../torch/index.js';
@@ -162,6 +162,7 @@ export class Trainer implements TrainerContext {
   /** Train loss averages of the epoch so far. */
   readonly trainAverages = new RunningAverage();
   #stop: StopReason | null = null;
+  #stopSignal: NodeJS.Signals | null = null;
   readonly #maxSteps: number | null;
   readonly #callbacks: TrainerCallbacks[];
   readonly #continuePath: string | null;
@@ -620,22 +621,34 @@ export class Trainer implements TrainerContext {
     return this.#stop;
   }
 
+  /** The signal that interrupted the last `fit()` (SIGINT, SIGTERM or SIGHUP; null: none). */
+  get stopSignal(): NodeJS.Signals | null {
+    return this.#stopSignal;
+  }
+
   /**
    * Trains for `config.epochs` epochs (continuing from the resumed epoch and batch), then saves a final
-   * checkpoint. Stops early, after a step, on Ctrl-C (a second Ctrl-C exits at once), `requestStop()` or
-   * `maxSteps`.
+   * checkpoint. Stops early, after a step, on Ctrl-C, SIGTERM or SIGHUP (all handled alike: the step
+   * finishes and a checkpoint is saved; the same signal again exits at once with 128 + its number),
+   * `requestStop()` or `maxSteps`.
    */
   async fit(): Promise<void> {
     if (!this.#trainSource) await this.init();
     this.#stop = this.#maxSteps !== null && this.step >= this.#maxSteps ? 'maxSteps' : null;
-    const onSigint = () => {
-      if (this.#stop === 'interrupt') process.exit(130);
+    this.#stopSignal = null;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (this.#stop === 'interrupt') process.exit(128 + (osConstants.signals[signal] ?? 0));
       this.#stop = 'interrupt';
+      this.#stopSignal = signal;
+      // after a hang-up the terminal is gone: its write errors must not end the save (the log file keeps all)
+      if (signal === 'SIGHUP') this.console.detachTerminal();
+      const what = signal === 'SIGINT' ? 'Interrupted' : `Received ${signal}`;
+      const again = signal === 'SIGINT' ? 'Ctrl-C' : signal;
       this.console.line(
-        '\n > Interrupted: finishing this step, saving a checkpoint and exiting (Ctrl-C again to abort).',
+        `\n > ${what}: finishing this step, saving a checkpoint and exiting (${again} again to abort).`,
       );
     };
-    process.on('SIGINT', onSigint);
+    for (const s of STOP_SIGNALS) process.on(s, onSignal);
     try {
       while (this.epoch < this.config.epochs && !this.#stop) {
         this.#callback('onEpochStart');
@@ -655,11 +668,14 @@ export class Trainer implements TrainerContext {
       const save = stop !== 'interrupt' || (this.config.saveOnInterrupt ?? true);
       if (this.config.saveCheckpoints && save) this.saveCheckpoint();
     } finally {
-      process.off('SIGINT', onSigint);
+      for (const s of STOP_SIGNALS) process.off(s, onSignal);
       this.dashboard.close();
     }
   }
 }
+
+/** Signals that stop training as Ctrl-C does (a checkpoint is saved first). */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** Resolves after the event loop has run its pending I/O, signal and immediate callbacks once. */
 function yieldToEventLoop(): Promise<void> {

@@ -89,10 +89,10 @@ test('speak writes a WAV with the injected loader; options reach the loader and 
     const bad = await capture(() =>
       main(['speak', '--text', 'Hi.', '--model-path', 'm', '--speaker', 'zed', '--out', out]),
     );
-    assert.equal(bad.code, 1);
+    assert.equal(bad.code, 2); // a request the voice refuses: exit 2, as a usage error
     assert.match(bad.err, /unknown speaker "zed".*0: ann, 1: ben/);
     const empty = await capture(() => main(['speak', '--text', ' ', '--model-path', 'm', '--out', out]));
-    assert.equal(empty.code, 1);
+    assert.equal(empty.code, 2);
     assert.match(empty.err, /text is empty/);
     const noModel = await capture(() =>
       main(['speak', '--text', 'Hi.', '--config-path', 'c.json', '--out', out]),

@@ -7,7 +7,8 @@ import { createSynthesisPool, QueueFullError } from '../../src/server/pool.ts';
 import { getChunks, health, startFakeServer, waitFor } from './helpers.ts';
 
 test('503 with Retry-After when the queue is full; jobs run in arrival order', async () => {
-  const srv = await startFakeServer({ workers: 1, queueSize: 1, delayMs: 150 });
+  // alpha must still be running when gamma arrives: 150 ms was not enough on a loaded 2-core machine
+  const srv = await startFakeServer({ workers: 1, queueSize: 1, delayMs: 1500 });
   try {
     const base = srv.url;
     const done: string[] = [];

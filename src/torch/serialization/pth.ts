@@ -106,6 +106,32 @@ function expectInt(v: unknown, what: string): number {
   return v;
 }
 
+/**
+ * What one read may allocate beyond the file's own bytes. Contiguous tensors are views into the file and
+ * cost nothing; a non-contiguous one is copied, and an expanded one (stride 0: `zeros(1).expand(N)`) or
+ * many overlapping views of one storage could ask for far more memory than the file holds. Copies are
+ * limited to twice the file's size plus 1 MiB: a real checkpoint's transposed tensors copy at most its size.
+ */
+class CopyBudget {
+  left: number;
+  constructor(
+    readonly file: string,
+    readonly fileBytes: number,
+  ) {
+    this.left = 2 * fileBytes + 2 ** 20;
+  }
+
+  /** @throws Error naming the file when `bytes` more would pass the budget. */
+  take(bytes: number, size: number[], stride: number[]): void {
+    if (bytes > this.left) {
+      throw new Error(
+        `${this.file}: a tensor of size [${size}] (stride [${stride}]) would need ${bytes} bytes, more than this ${this.fileBytes}-byte checkpoint can justify (expanded or overlapping tensors may copy at most 2 x the file size + 1 MiB in all)`,
+      );
+    }
+    this.left -= bytes;
+  }
+}
+
 /** Gathers `size`/`stride`/`offset` (in elements) of `src` into contiguous row-major bytes. */
 function gather(
   src: Uint8Array,
@@ -114,6 +140,7 @@ function gather(
   offset: number,
   size: number[],
   stride: number[],
+  budget: CopyBudget,
 ) {
   const es = elementSize(dtype);
   const n = numel(size);
@@ -139,6 +166,7 @@ function gather(
       ? new Uint8Array(view.buffer, view.byteOffset, view.byteLength)
       : new Uint8Array(view);
   }
+  budget.take(n * es, size, stride);
   const out = new Uint8Array(n * es);
   const rank = size.length;
   const inner = size[rank - 1]!;
@@ -169,6 +197,7 @@ function gather(
 }
 
 function buildTensor(
+  budget: CopyBudget,
   storage: unknown,
   offset: unknown,
   size: unknown,
@@ -179,12 +208,12 @@ function buildTensor(
   if (!isIntList(size)) throw new Error(`tensor rebuild: bad size ${String(size)}`);
   if (!isIntList(stride)) throw new Error(`tensor rebuild: bad stride ${String(stride)}`);
   const pending = new PendingTensor(storage, off, [...size], [...stride]);
-  return storage.loaded ? materialize(pending) : pending;
+  return storage.loaded ? materialize(pending, budget) : pending;
 }
 
-function materialize(p: PendingTensor): RawTensor {
+function materialize(p: PendingTensor, budget: CopyBudget): RawTensor {
   const { storage } = p;
-  const data = gather(storage.bytes(), storage.dtype, storage.numel, p.offset, p.size, p.stride);
+  const data = gather(storage.bytes(), storage.dtype, storage.numel, p.offset, p.size, p.stride, budget);
   return { dtype: storage.dtype, shape: p.size, data };
 }
 
@@ -244,8 +273,11 @@ const latin1Bytes = (s: unknown): Uint8Array => {
   return new Uint8Array(Buffer.from(s, 'latin1'));
 };
 
-/** The allow-list: every global a checkpoint may reference, and what it does (never Python code). */
-function makeGlobals(): Map<string, Omit<PyGlobal, 'module' | 'name'>> {
+/**
+ * The allow-list: every global a checkpoint may reference, and what it does (never Python code). Tensor
+ * rebuilds copy within `budget` (one per read).
+ */
+function makeGlobals(budget: CopyBudget): Map<string, Omit<PyGlobal, 'module' | 'name'>> {
   const g = new Map<string, Omit<PyGlobal, 'module' | 'name'>>();
   const ordered = {
     call: (args: unknown[]) => {
@@ -287,7 +319,7 @@ function makeGlobals(): Map<string, Omit<PyGlobal, 'module' | 'name'>> {
     g.set(`torch.${name}`, { tag: dtype });
     g.set(`torch.storage.${name}`, { tag: dtype });
   }
-  const rebuildV2 = { call: (a: unknown[]) => buildTensor(a[0], a[1], a[2], a[3]) };
+  const rebuildV2 = { call: (a: unknown[]) => buildTensor(budget, a[0], a[1], a[2], a[3]) };
   g.set('torch._utils._rebuild_tensor_v2', rebuildV2);
   g.set('torch._utils._rebuild_tensor', rebuildV2);
   g.set('torch._utils._rebuild_parameter', { call: (a) => a[0] });
@@ -317,11 +349,13 @@ function makeGlobals(): Map<string, Omit<PyGlobal, 'module' | 'name'>> {
   return g;
 }
 
-const GLOBALS = makeGlobals();
-
-function findGlobal(module: string, name: string): PyGlobal | undefined {
-  const entry = GLOBALS.get(`${module}.${name}`);
-  return entry ? { module, name, ...entry } : undefined;
+/** The `findGlobal` of one read: the allow-list, with tensor copies charged to `budget`. */
+function globalFinder(budget: CopyBudget): (module: string, name: string) => PyGlobal | undefined {
+  const globals = makeGlobals(budget);
+  return (module, name) => {
+    const entry = globals.get(`${module}.${name}`);
+    return entry ? { module, name, ...entry } : undefined;
+  };
 }
 
 function build(obj: unknown, state: unknown): boolean {
@@ -358,6 +392,7 @@ function swapBytes(data: Uint8Array, es: number): Uint8Array {
 }
 
 function readZipCheckpoint(bytes: Uint8Array, file: string, verify: boolean): unknown {
+  const findGlobal = globalFinder(new CopyBudget(file, bytes.byteLength));
   const zip = new ZipReader(bytes, file);
   const names = [...zip.entries.keys()];
   const pkl = names.find((n) => /^[^/]+\/data\.pkl$/.test(n)) ?? names.find((n) => n === 'data.pkl');
@@ -408,7 +443,8 @@ function readZipCheckpoint(bytes: Uint8Array, file: string, verify: boolean): un
 const LEGACY_MAGIC = 0x1950a86a20f9469cfc6cn;
 
 function readLegacyCheckpoint(bytes: Uint8Array, file: string): unknown {
-  const opts = { findGlobal, build, name: `${file} (legacy format)` };
+  const budget = new CopyBudget(file, bytes.byteLength);
+  const opts = { findGlobal: globalFinder(budget), build, name: `${file} (legacy format)` };
   const magic = unpickle(bytes, opts, 0);
   if (magic.value !== LEGACY_MAGIC) throw new Error(`${file}: not a torch.save file (bad magic number)`);
   const version = unpickle(bytes, opts, magic.end);
@@ -471,19 +507,20 @@ function readLegacyCheckpoint(bytes: Uint8Array, file: string): unknown {
     else s.data = new Uint8Array(s.data.buffer, s.data.byteOffset, s.data.byteLength);
     pos += len;
   }
-  return resolvePending(main.value, new Set());
+  return resolvePending(main.value, new Set(), budget);
 }
 
 /** Replaces every PendingTensor in the object graph (in place where possible) with its RawTensor. */
 function resolvePending(
   value: unknown,
   seen: Set<object>,
+  budget: CopyBudget,
   cache = new Map<PendingTensor, RawTensor>(),
 ): unknown {
   if (value instanceof PendingTensor) {
     let t = cache.get(value);
     if (!t) {
-      t = materialize(value);
+      t = materialize(value, budget);
       cache.set(value, t);
     }
     return t;
@@ -491,15 +528,15 @@ function resolvePending(
   if (typeof value !== 'object' || value === null || seen.has(value)) return value;
   seen.add(value);
   if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) value[i] = resolvePending(value[i], seen, cache);
+    for (let i = 0; i < value.length; i++) value[i] = resolvePending(value[i], seen, budget, cache);
   } else if (value instanceof Map) {
-    for (const [k, v] of value) value.set(k, resolvePending(v, seen, cache));
+    for (const [k, v] of value) value.set(k, resolvePending(v, seen, budget, cache));
     const attrs = pyAttributes(value);
-    if (attrs) resolvePending(attrs, seen, cache);
+    if (attrs) resolvePending(attrs, seen, budget, cache);
   } else if (value instanceof Set) {
     const items = [...value];
     value.clear();
-    for (const it of items) value.add(resolvePending(it, seen, cache));
+    for (const it of items) value.add(resolvePending(it, seen, budget, cache));
   }
   return value;
 }
@@ -526,6 +563,7 @@ export function readPth(source: string | Uint8Array, options: ReadPthOptions = {
   }
   if (bytes.byteLength >= 2 && bytes[0] === 0x80) {
     if (bytes[1]! <= 2 && bytes[2] === 0x8a) return readLegacyCheckpoint(bytes, file);
+    const findGlobal = globalFinder(new CopyBudget(file, bytes.byteLength));
     return unpickle(bytes, { findGlobal, build, name: file }).value;
   }
   throw new Error(`${file}: not a PyTorch checkpoint (neither a zip archive nor a pickle)`);
@@ -578,28 +616,66 @@ export function stateDictOf(root: unknown, file: string, key?: string): Map<stri
   return out;
 }
 
+/** Most values (counting a shared one at each place it appears) {@link toPlain} expands a graph into. */
+export const MAX_PLAIN_VALUES = 1_000_000;
+
 /**
  * Converts an unpickled graph to plain JSON-like data: Maps whose keys are all strings become plain objects,
  * other Maps stay Maps, Sets stay Sets; tensors and bytes are kept as they are. Handy for configs.
+ * A pickle can share one list at many places (memo references): 64 nested `[a, a]` take 500 bytes and expand
+ * to 2^64 values. Each shared value is converted once and stays shared, and a graph that would expand to
+ * more than `maxValues` values (or holds a cycle: JSON has none) is refused before anything is converted.
+ * @throws Error saying so.
  */
-export function toPlain(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(toPlain);
-  if (value instanceof Map) {
-    const entries = [...value].map(([k, v]) => [k, toPlain(v)] as const);
-    if (entries.every(([k]) => typeof k === 'string')) {
-      const obj: Record<string, unknown> = {};
-      for (const [k, v] of entries) {
-        Object.defineProperty(obj, k as string, {
-          value: v,
-          enumerable: true,
-          writable: true,
-          configurable: true,
-        });
-      }
-      return obj;
+export function toPlain(value: unknown, maxValues = MAX_PLAIN_VALUES): unknown {
+  const sizes = new Map<object, number>();
+  const sizeOf = (v: unknown, path: Set<object>): number => {
+    if (typeof v !== 'object' || v === null || !(Array.isArray(v) || v instanceof Map || v instanceof Set))
+      return 1;
+    const known = sizes.get(v);
+    if (known !== undefined) return known;
+    if (path.has(v)) throw new Error('the data holds a cycle (a value that contains itself)');
+    path.add(v);
+    let n = 1;
+    const children = v instanceof Map ? [...v.keys(), ...v.values()] : [...v];
+    for (const c of children) {
+      n += sizeOf(c, path);
+      if (n > maxValues) break;
     }
-    return new Map(entries);
-  }
-  if (value instanceof Set) return new Set([...value].map(toPlain));
-  return value;
+    path.delete(v);
+    sizes.set(v, n);
+    if (n > maxValues)
+      throw new Error(
+        `the data expands to more than ${maxValues} values (shared references nested too deep)`,
+      );
+    return n;
+  };
+  sizeOf(value, new Set());
+  const done = new Map<object, unknown>();
+  const convert = (v: unknown): unknown => {
+    if (typeof v !== 'object' || v === null) return v;
+    const seen = done.get(v);
+    if (seen !== undefined) return seen;
+    let out: unknown = v;
+    if (Array.isArray(v)) out = v.map(convert);
+    else if (v instanceof Set) out = new Set([...v].map(convert));
+    else if (v instanceof Map) {
+      const entries = [...v].map(([k, x]) => [k, convert(x)] as const);
+      if (entries.every(([k]) => typeof k === 'string')) {
+        const obj: Record<string, unknown> = {};
+        for (const [k, x] of entries) {
+          Object.defineProperty(obj, k as string, {
+            value: x,
+            enumerable: true,
+            writable: true,
+            configurable: true,
+          });
+        }
+        out = obj;
+      } else out = new Map(entries);
+    }
+    done.set(v, out);
+    return out;
+  };
+  return convert(value);
 }

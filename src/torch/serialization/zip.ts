@@ -22,6 +22,8 @@ const SIG_EOCD64 = 0x06064b50;
 const SIG_EOCD64_LOCATOR = 0x07064b50;
 const SIG_CENTRAL = 0x02014b50;
 const SIG_LOCAL = 0x04034b50;
+/** Most a DEFLATE entry may grow (uncompressed / compressed bytes, beyond 1 MiB): real tensors compress far less. */
+const MAX_INFLATE_RATIO = 256;
 
 let crcTable: Uint32Array | undefined;
 
@@ -183,8 +185,14 @@ export class ZipReader {
     if (e.method === 0) {
       out = raw;
     } else if (e.method === 8) {
+      if (e.uncompressedSize > e.compressedSize * MAX_INFLATE_RATIO + 2 ** 20) {
+        this.fail(
+          `entry '${name}': claims ${e.uncompressedSize} bytes from ${e.compressedSize} compressed (more than ${MAX_INFLATE_RATIO}x: refused as a zip bomb)`,
+        );
+      }
       try {
-        const inflated = zlib.inflateRawSync(raw);
+        // never more than the size the archive declares (a lying header cannot make it inflate further)
+        const inflated = zlib.inflateRawSync(raw, { maxOutputLength: Math.max(1, e.uncompressedSize) });
         out = new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.byteLength);
       } catch (err) {
         return this.fail(`entry '${name}': cannot inflate: ${(err as Error).message}`);

@@ -49,6 +49,8 @@ export interface InferenceAux {
   speakerId?: number | null;
   /** Speaker embeddings `[B, D]` of a d-vector model. */
   dVectors?: Tensor | null;
+  /** Most output frames per item; more throws `OutputLimitError` before the decoder runs (default: no bound). */
+  maxFrames?: number;
 }
 
 /** A 2-D tensor `[H, W]` as a dashboard figure. */

@@ -24,6 +24,7 @@ import { GlowTTSLoss, type GlowTTSLossDict } from '../layers/losses.js';
 import { attentionMask, expandPrior, monotonicAlignment, paddingMask } from '../utils/alignment.js';
 import { generatePath } from '../utils/helpers.js';
 import { createTTSLogs, logTTSOutputs, type TTSLogs } from '../utils/logging.js';
+import { checkOutputFrames } from '../utils/output_limit.ts';
 import { BaseTTS, type TTSBatch, type TTSModelParts } from './base_tts.js';
 
 /** Speaker conditioning inputs. */
@@ -44,6 +45,8 @@ export interface GlowTTSInferenceAux extends GlowTTSAuxInput {
   noiseScale?: number;
   /** One speaker index for the whole batch (instead of `speakerIds`). */
   speakerId?: number | null;
+  /** Most output frames per item; more throws `OutputLimitError` before the decoder runs (default: no bound). */
+  maxFrames?: number;
 }
 
 /** Debug hooks into a forward pass; tensors are only valid during the call unless cloned and kept. */
@@ -257,6 +260,7 @@ export class GlowTTS extends BaseTTS<GlowTTSConfig, TTSBatch, GlowTTSForwardOutp
         const { xM: oMean, xLogs: oLogScale, logw: oDurLog, xMask } = enc;
         const w = oDurLog.exp().sub(1).mul(xMask).mul(lengthScale);
         const wCeil = w.ceil().clampMin(1); // [B, 1, T_en]
+        checkOutputFrames(wCeil.sum([1, 2]), aux.maxFrames);
         // As in Coqui, the mask length also counts one frame per padded token (clampMin above); those frames
         // hold z = 0. The returned yLengths are the frames the alignment actually covers.
         const maskLengths = wCeil.sum([1, 2]).clampMin(1).long();

@@ -37,6 +37,7 @@ import { StochasticDurationPredictor } from '../layers/vits/stochastic_duration_
 import { expandPrior, gaussianLogLikelihood } from '../utils/alignment.ts';
 import { generatePath, maximumPath, sequenceMask } from '../utils/helpers.js';
 import { type NoiseSource, torchNoise } from '../utils/noise.js';
+import { checkOutputFrames } from '../utils/output_limit.ts';
 import { randSegments, segment } from '../utils/segments.js';
 import type { InferenceAux } from './base_tts.js';
 
@@ -413,6 +414,7 @@ export class Vits extends Module {
             .mul(aux.lengthScale ?? this.args.lengthScale);
         }
         const wCeil = w.ceil();
+        checkOutputFrames(wCeil.sum([1, 2]), aux.maxFrames);
         const yLengths = wCeil.sum([1, 2]).clampMin(1).long();
         const yMask = sequenceMask(yLengths).unsqueeze(1).to(xMask.dtype); // [B, 1, T_de]
         const attnMask = xMask.unsqueeze(-1).mul(yMask.unsqueeze(2)).squeeze(1); // [B, T_en, T_de]

@@ -47,6 +47,13 @@ export function freshGrads(problem: Problem, params: Tensor[]): number {
   return lossAndBackward(problem, params);
 }
 
+/** Replaces every parameter's grad with the given values (the fixture's PyTorch gradients of the step). */
+export function setGrads(params: Tensor[], grads: number[][]): void {
+  params.forEach((p, i) => {
+    p.grad = torch.keep(torch.tensor(Float32Array.from(grads[i]), { shape: p.shape }));
+  });
+}
+
 /** The bytes of each tensor, for bit-identity checks. */
 export function bytesOf(ts: Tensor[]): Buffer[] {
   return ts.map((t) => Buffer.from(torch.toBytes(t)));

@@ -8,14 +8,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Tensor } from '../../../src/torch/index.ts';
 import { Adam, AdamW, CoquiRAdam, type Optimizer, RAdam, SGD } from '../../../src/torch/optim/index.ts';
-import { fixture, freshGrads, initialParams, type JsonTensor, type Problem } from './helpers.ts';
+import { fixture, freshGrads, initialParams, type JsonTensor, type Problem, setGrads } from './helpers.ts';
 
 interface Case {
   name: string;
   optimizer: 'SGD' | 'Adam' | 'AdamW' | 'RAdam' | 'CoquiRAdam';
   kwargs: Record<string, unknown>;
   groups: ({ params: number[] } & Record<string, unknown>)[] | null;
-  steps: { loss: number; params: number[][] }[];
+  steps: { loss: number; grads: number[][]; params: number[][] }[];
 }
 
 const fx = fixture<{ problem: Problem; cases: Case[]; torch_version: string }>('optimizers.json');
@@ -55,10 +55,14 @@ for (const c of fx.cases)
       let total = 0;
       c.steps.forEach((expected, step) => {
         const loss = freshGrads(fx.problem, params);
+        // the loss goes through a matmul, whose last bits depend on the BLAS libtorch loaded (reference BLAS
+        // or OpenBLAS): 1e-5 relative; the step itself is fed PyTorch's own gradients, so the optimizer's
+        // arithmetic is compared bit for bit whatever the BLAS
         assert.ok(
-          Math.abs(loss - expected.loss) <= 1e-6 * Math.abs(expected.loss),
+          Math.abs(loss - expected.loss) <= 1e-5 * Math.abs(expected.loss),
           `step ${step + 1}: loss ${loss}`,
         );
+        setGrads(params, expected.grads);
         opt.step();
         params.forEach((p, i) => {
           const got = p.toFloat32Array();

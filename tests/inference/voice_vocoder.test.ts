@@ -4,7 +4,7 @@
 // the demo recipe's multi-band MelGAN, narrowed and trained for 2 steps on espeak-ng audio of 2 sentences.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -141,4 +141,16 @@ test('copy synthesis returns the reference length (to the vocoder padding) at th
   const frames = Math.floor(ref.samples.length / 256) + 1;
   assert.equal(out.length, (frames + 4) * 256);
   assert.equal(copy.sampleRate, 22050);
+});
+
+test('the bundled voice ships its vocoder (fp16, under 3 MB) and speaks through it with no flags', async () => {
+  const path = join(VOICE, 'vocoder', 'model.safetensors');
+  assert.ok(statSync(path).size < 3 * 1024 * 1024, `${statSync(path).size} bytes`);
+  assert.ok([...loadTensors(path).tensors.values()].every((t) => t.dtype === 'float16'));
+  const synth = await loadSynthesizer({});
+  assert.ok(synth.vocoder instanceof NeuralVocoder);
+  const r = await synth.synthesize('Be a voice, not an echo.');
+  const peak = r.samples.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+  assert.ok(peak > 0.05 && peak < 1, `peak ${peak}`);
+  assert.ok((await loadSynthesizer({ vocoder: 'griffin-lim' })).vocoder instanceof GriffinLimVocoder);
 });

@@ -35,14 +35,16 @@ import {
   summarize,
   totalWer,
 } from '../eval/index.js';
+import type { Synthesizer } from '../inference/synthesizer.js';
 import { ConsoleLogger } from '../trainer/console.js';
 import type { Command } from './command.js';
 import { UsageError } from './command.js';
+import { vocoderChoiceOf } from './speak.js';
 
-/** What `ribbit eval` needs from a synthesizer. */
-export interface EvalSynthesizer {
-  synthesize(text: string): Promise<{ samples: Float32Array; sampleRate: number }>;
-}
+/** What `ribbit eval` needs from a synthesizer: text to speech, or a recording resynthesised (copy synthesis). */
+export type EvalSynthesizer =
+  | { synthesize(text: string): Promise<Audio> }
+  | { copy(reference: Audio): Promise<Audio> };
 
 /** One utterance to evaluate: its text, and wav paths of the reference and synthesized audio when known. */
 interface Item {
@@ -176,14 +178,24 @@ async function loadModel(o: Record<string, unknown>): Promise<EvalSynthesizer> {
     configPath: o.configPath as string | undefined,
     vocoderPath: o.vocoderPath as string | undefined,
     vocoderConfigPath: o.vocoderConfigPath as string | undefined,
+    vocoder: vocoderChoiceOf(o.vocoder),
     device: o.device as string | undefined,
   };
   try {
+    if (o.copySynthesis === true) {
+      const copy = (await import('../inference/tts_loader.js')).loadCopySynthesizer(options);
+      return {
+        copy: async ({ samples, sampleRate }) => ({
+          samples: copy.resynthesize(samples, sampleRate),
+          sampleRate: copy.sampleRate,
+        }),
+      };
+    }
     const synth =
       typeof o.loader === 'string'
         ? await inference.loadFromModule(inference.resolveLoaderModule(o.loader), options)
         : await inference.loadSynthesizer(options);
-    return synth as EvalSynthesizer;
+    return { synthesize: (text) => (synth as Synthesizer).synthesize(text) };
   } catch (err) {
     throw new Error(
       `cannot load the model (${(err as Error).message}). Without a model, compare two folders of wavs: ` +
@@ -266,8 +278,24 @@ export const evalCommand: Command = {
       arg: 'FILE',
       help: "Model config JSON (default: the run's config.json).",
     },
-    { name: 'vocoder-path', type: 'string', arg: 'FILE', help: 'Vocoder checkpoint (default: Griffin-Lim).' },
+    {
+      name: 'vocoder-path',
+      type: 'string',
+      arg: 'FILE',
+      help: "Vocoder checkpoint (default: the voice's vocoder/, else Griffin-Lim).",
+    },
     { name: 'vocoder-config-path', type: 'string', arg: 'FILE', help: 'Vocoder config JSON.' },
+    {
+      name: 'vocoder',
+      type: 'string',
+      arg: 'KIND',
+      help: "Without --vocoder-path: 'auto' (the voice's vocoder/, else Griffin-Lim), 'griffin-lim' or 'neural'.",
+    },
+    {
+      name: 'copy-synthesis',
+      type: 'boolean',
+      help: "Vocode the references' own mels (the model's audio config) instead of speaking: the vocoder's floor.",
+    },
     { name: 'device', type: 'string', arg: 'DEV', help: "'cpu' or 'cuda[:n]'." },
     {
       name: 'loader',
@@ -338,6 +366,8 @@ export const evalCommand: Command = {
     'ribbit eval --model-path runs/glow_tts-2026-11-24_101500 \\\n' +
       '      --dataset data/demo-heldout --sentences 20 --asr',
     'ribbit eval --everyday --json > everyday.json   # the bundled voice vs espeak-ng, WER',
+    'ribbit eval --vocoder-path runs/demo_mb_melgan-2026-12-02_092814 --copy-synthesis \\\n' +
+      "      --dataset data/demo-heldout --sentences 20   # the vocoder on the references' mels",
     'ribbit eval --ref-dir data/demo/wavs --synth-dir out/griffin-lim --order 24 --json > mcd.json',
     'ribbit eval --synth-dir out/wavs --metadata out/metadata.csv --asr   # transcribe a folder',
     'ribbit make-demo-dataset --out data/heldout --sentences 20 --offset 400   # a held-out reference set',
@@ -363,6 +393,8 @@ export const evalCommand: Command = {
       throw new UsageError('--ref-dir and --synth-dir go together (one folder alone: --metadata FILE --asr)');
     if (o.metadata !== undefined && !(folders && asr))
       throw new UsageError('--metadata gives the texts of --ref-dir/--synth-dir for --asr');
+    if (o.copySynthesis === true && (o.dataset === undefined || o.loader !== undefined))
+      throw new UsageError('--copy-synthesis vocodes a --dataset with the built-in loader');
 
     const log = new ConsoleLogger({ stream: o.json ? process.stderr : process.stdout });
     let items: Item[];
@@ -442,7 +474,11 @@ export const evalCommand: Command = {
         const ref = item.ref ? read(item.ref) : undefined;
         let synth: Audio | undefined;
         if (synthesizer) {
-          const out = await synthesizer.synthesize(item.text ?? '');
+          // --copy-synthesis needs --dataset: every item has its recording
+          const out =
+            'copy' in synthesizer
+              ? await synthesizer.copy(ref as Audio)
+              : await synthesizer.synthesize(item.text ?? '');
           synth = { samples: out.samples, sampleRate: out.sampleRate };
           if (saveDir) writeWav(join(saveDir, `${item.id}.wav`), synth.samples, synth.sampleRate);
         } else if (item.synth) synth = read(item.synth);

@@ -80,6 +80,7 @@ export const serveCommand: Command = {
     'ribbit serve --model-name tts_models/en/ljspeech/glow-tts',
     'ribbit serve --model-path run/best_model.pth --config-path run/config.json',
     'ribbit serve --model-path m.pth --config-path c.json --port 8080 --workers 2 --queue-size 64',
+    'ribbit serve --vocoder griffin-lim          # the bundled voice without its neural vocoder',
     'ribbit serve --loader fake --port 5002      # the serving path with a fake model',
     'curl -o hello.wav "http://127.0.0.1:5002/api/tts?text=Hello%20world."',
   ],

@@ -5,7 +5,13 @@
 import { accessSync, constants, existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { encodeWav, writeWav } from '../audio/wav.ts';
-import { type LoadOptions, loadFromModule, resolveLoaderModule } from '../inference/load.ts';
+import {
+  type LoadOptions,
+  loadFromModule,
+  resolveLoaderModule,
+  VOCODER_CHOICES,
+  type VocoderChoice,
+} from '../inference/load.ts';
 import { cliManagerOptions, resolveModelName } from '../inference/model_manager.ts';
 import { parseNormalization } from '../inference/normalize.ts';
 import {
@@ -49,9 +55,17 @@ export const MODEL_OPTIONS: OptionSpec[] = [
     name: 'vocoder-path',
     type: 'string',
     arg: 'PATH',
-    help: 'Vocoder checkpoint (default: Griffin-Lim from the model config).',
+    help: "Vocoder checkpoint (default: --vocoder's choice).",
   },
   { name: 'vocoder-config-path', type: 'string', arg: 'PATH', help: 'Vocoder config JSON.' },
+  {
+    name: 'vocoder',
+    type: 'string',
+    arg: 'KIND',
+    help:
+      "Without --vocoder-path: 'auto' (the voice folder's vocoder/ if it has one, else Griffin-Lim), " +
+      "'griffin-lim' or 'neural'.",
+  },
   {
     name: 'speakers-file-path',
     type: 'string',
@@ -108,6 +122,15 @@ function num(v: unknown): number | undefined {
   return typeof v === 'number' ? v : undefined;
 }
 
+/** A `--vocoder` value checked against {@link VOCODER_CHOICES} (undefined when absent). */
+export function vocoderChoiceOf(v: unknown): VocoderChoice | undefined {
+  if (v === undefined) return undefined;
+  const choice = VOCODER_CHOICES.find((c) => c === v);
+  if (!choice)
+    throw new UsageError(`--vocoder must be one of ${VOCODER_CHOICES.join(', ')}, got ${String(v)}`);
+  return choice;
+}
+
 /** {@link LoadOptions} from parsed `MODEL_OPTIONS` (+ synthesis defaults from `VOICE_OPTIONS`). */
 export function loadOptionsFromArgs(args: ParsedArgs): LoadOptions {
   const o = args.options;
@@ -118,6 +141,7 @@ export function loadOptionsFromArgs(args: ParsedArgs): LoadOptions {
     configPath: str(o.configPath),
     vocoderPath: str(o.vocoderPath),
     vocoderConfigPath: str(o.vocoderConfigPath),
+    vocoder: vocoderChoiceOf(o.vocoder),
     speakersFilePath: str(o.speakersFilePath),
     device: str(o.device),
     language: str(o.language),
@@ -137,6 +161,8 @@ export function loadOptionsFromArgs(args: ParsedArgs): LoadOptions {
   }
   for (const k of Object.keys(out) as (keyof LoadOptions)[]) if (out[k] === undefined) delete out[k];
   if (!out.modelPath && out.configPath) throw new UsageError('--config-path needs --model-path');
+  if (out.vocoderPath && out.vocoder === 'griffin-lim')
+    throw new UsageError('--vocoder griffin-lim and --vocoder-path exclude each other');
   return out;
 }
 
@@ -282,6 +308,7 @@ export const speakCommand: Command = {
     'ribbit speak --text "Hi!" --speaker p225 --model-path vctk.pth --config-path c.json --pipe-out | aplay',
     'cat chapter1.txt | ribbit speak --model-path m.pth --config-path c.json --normalize rms:-23 --out ch1.wav',
     'ribbit speak --loader fake --text "Testing the pipeline." --out test.wav',
+    'ribbit speak --text "The bundled voice through Griffin-Lim." --vocoder griffin-lim --out gl.wav',
   ],
   async run(args) {
     const o = args.options;

@@ -16,6 +16,10 @@ import type { FakeSynthesizerOptions } from './fake.ts';
 import type { Synthesizer } from './synthesizer.ts';
 import type { Normalization, SynthesisLimits } from './types.ts';
 
+/** `LoadOptions.vocoder` values. */
+export const VOCODER_CHOICES = ['auto', 'neural', 'griffin-lim'] as const;
+export type VocoderChoice = (typeof VOCODER_CHOICES)[number];
+
 /** What a loader gets (JSON-serialisable: it is sent to worker threads as is). */
 export interface LoadOptions {
   /** A Coqui released model by name, `tts_models/<lang>/<dataset>/<model>`: downloaded (cached), see model_manager.ts. */
@@ -26,10 +30,15 @@ export interface LoadOptions {
   modelPath?: string;
   /** Model config JSON (Coqui or ribbit). */
   configPath?: string;
-  /** Vocoder checkpoint; absent: Griffin-Lim with the model's audio config. */
+  /** Vocoder checkpoint; absent: see `vocoder`. */
   vocoderPath?: string;
   /** Vocoder config JSON. */
   vocoderConfigPath?: string;
+  /**
+   * Which vocoder without `vocoderPath`: 'auto' (default) the voice folder's `vocoder/` if it has one, else
+   * Griffin-Lim; 'griffin-lim' always Griffin-Lim; 'neural' the voice's vocoder or an error.
+   */
+  vocoder?: VocoderChoice;
   /**
    * Speakers of a multi-speaker model: a Coqui `speakers.json` / `speakers.pth` (`{name: id}`) or d-vector file
    * (default: the config's `speakersFile` / `dVectorFile`, else `speakers.json` beside the config).

@@ -2,13 +2,15 @@
  * The model loader behind `ribbit speak`, `ribbit serve` and `loadSynthesizer`: a ribbit checkpoint (a
  * `.safetensors` weights file, its checkpoint `.json`, a run folder, or a voice folder written by `ribbit export`) or a Coqui `.pth` (`{"model":
  * state_dict, "config": ..., ...}`), with a ribbit or Coqui `config.json`, becomes a Synthesizer with the
- * model's tokenizer and Griffin-Lim, or the trained GAN vocoder given with `vocoderPath`.
+ * model's tokenizer and a vocoder: the trained GAN vocoder given with `vocoderPath`, else the voice folder's own
+ * (`vocoder/`, written by `ribbit export --vocoder-path`), else Griffin-Lim (`vocoder: 'griffin-lim'` forces it).
  *
  * Without a model path the bundled default voice (`voices/default/`) is used.
  */
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { AudioProcessor, type AudioProcessorConfig } from '../audio/processor.ts';
 import { loadConfig, readJsonFile } from '../config/index.ts';
 import type { Tensor } from '../torch/index.ts';
 import { fromRaw } from '../torch/io.ts';
@@ -23,10 +25,15 @@ import {
   speakerConfigOf,
 } from '../tts/utils/speakers.ts';
 import type { BaseGANVocoderConfig } from '../vocoder/configs/shared_configs.ts';
-import { buildInferenceVocoder, type Denormalizer, NeuralVocoder } from '../vocoder/inference.ts';
+import {
+  buildInferenceVocoder,
+  CopySynthesizer,
+  type Denormalizer,
+  NeuralVocoder,
+} from '../vocoder/inference.ts';
 import type { LoadOptions } from './load.ts';
 import { SynthesisError, Synthesizer } from './synthesizer.ts';
-import type { SynthesisAux } from './types.ts';
+import type { SynthesisAux, Vocoder } from './types.ts';
 import { GriffinLimVocoder } from './vocoder.ts';
 
 /** Folder of the bundled default voice (model.safetensors + config.json). */
@@ -173,8 +180,47 @@ export function loadNeuralVocoder(
   return new NeuralVocoder(model, model.ap, modelAp);
 }
 
-/** Loads a TTS model and wraps it in a Synthesizer (the installed model loader). */
-export async function loadTtsSynthesizer(options: LoadOptions): Promise<Synthesizer> {
+/** Subfolder of a voice folder that holds its vocoder (a `ribbit export` of a GAN vocoder). */
+export const VOICE_VOCODER_DIR = 'vocoder';
+
+/** The vocoder folder paired with the voice folder of `modelPath` (the folder itself or a file in it), or null. */
+export function voiceVocoderPath(modelPath: string): string | null {
+  const dir = existsSync(modelPath) && statSync(modelPath).isDirectory() ? modelPath : dirname(modelPath);
+  const path = join(dir, VOICE_VOCODER_DIR);
+  return existsSync(join(path, 'model.safetensors')) && existsSync(join(path, 'config.json')) ? path : null;
+}
+
+/**
+ * The vocoder a model speaks with: `vocoderPath`, else Griffin-Lim when `options.vocoder` is 'griffin-lim', else
+ * the voice folder's `vocoder/`, else Griffin-Lim ('neural' then fails). `ap`: the model's audio processor.
+ */
+export function selectVocoder(options: LoadOptions, modelPath: string, ap: AudioProcessor): Vocoder {
+  const choice = options.vocoder ?? 'auto';
+  if (choice === 'griffin-lim') {
+    if (options.vocoderPath) throw new Error('--vocoder griffin-lim and --vocoder-path exclude each other');
+    return new GriffinLimVocoder(ap);
+  }
+  const path = options.vocoderPath ?? voiceVocoderPath(modelPath);
+  if (path) return loadNeuralVocoder(path, options.vocoderPath ? options.vocoderConfigPath : undefined, ap);
+  if (choice === 'neural') throw new Error(`${modelPath} has no ${VOICE_VOCODER_DIR}/: give --vocoder-path`);
+  return new GriffinLimVocoder(ap);
+}
+
+/**
+ * The vocoder a model speaks with (see {@link selectVocoder}) and its audio processor, the acoustic model itself
+ * left out: copy synthesis of recordings (`ribbit eval --copy-synthesis`).
+ */
+export function loadCopySynthesizer(options: LoadOptions): CopySynthesizer {
+  const { modelPath, configPath } = resolveModelPaths(options);
+  const raw = configPath ? readJsonFile(configPath) : readModelWeights(modelPath).config;
+  if (raw === undefined) throw new Error(`${modelPath} carries no config: give --config-path`);
+  const config = loadConfig(raw as object, { onIgnored: () => {} }) as { audio?: AudioProcessorConfig };
+  const ap = new AudioProcessor(config.audio);
+  return new CopySynthesizer(selectVocoder(options, modelPath, ap), ap);
+}
+
+/** The model and config paths of `options`: the bundled voice without a model path, a run's config.json. */
+function resolveModelPaths(options: LoadOptions): { modelPath: string; configPath?: string } {
   let modelPath = options.modelPath;
   let configPath = options.configPath;
   if (!modelPath) {
@@ -191,6 +237,12 @@ export async function loadTtsSynthesizer(options: LoadOptions): Promise<Synthesi
     const inRun = join(modelPath, 'config.json');
     if (existsSync(inRun)) configPath = inRun;
   }
+  return { modelPath, configPath };
+}
+
+/** Loads a TTS model and wraps it in a Synthesizer (the installed model loader). */
+export async function loadTtsSynthesizer(options: LoadOptions): Promise<Synthesizer> {
+  const { modelPath, configPath } = resolveModelPaths(options);
   const { weights, config: embedded } = readModelWeights(modelPath);
   const rawConfig = configPath ? readJsonFile(configPath) : embedded;
   if (rawConfig === undefined) {
@@ -227,9 +279,7 @@ export async function loadTtsSynthesizer(options: LoadOptions): Promise<Synthesi
   return new Synthesizer({
     model: synthesisModel,
     tokenizer: model.tokenizer,
-    vocoder: options.vocoderPath
-      ? loadNeuralVocoder(options.vocoderPath, options.vocoderConfigPath, model.ap)
-      : new GriffinLimVocoder(model.ap),
+    vocoder: selectVocoder(options, modelPath, model.ap),
     language,
     languages,
     silenceBetweenSentencesMs: options.silenceBetweenSentencesMs,

@@ -7,6 +7,7 @@
  * only `model_g.*` is loaded, in either weight-norm key layout, and the weight norm is folded).
  */
 import type { AudioProcessor } from '../audio/processor.js';
+import { resample } from '../audio/resample.js';
 import type { Vocoder } from '../inference/types.js';
 import type { Tensor } from '../torch/index.js';
 import * as torch from '../torch/index.js';
@@ -60,6 +61,42 @@ export class NeuralVocoder implements Vocoder {
         }
         const wav = this.model.inference(input).modelOutputs;
         return wav.reshape([-1]).contiguous().toFloat32Array();
+      }),
+    );
+  }
+}
+
+/** What copy synthesis needs from the acoustic model's audio processor (`AudioProcessor` implements it). */
+export interface MelAnalyzer {
+  readonly sampleRate: number;
+  /** Waveform `[T]` -> normalised mel `[C, frames]`. */
+  melspectrogram(wav: Tensor): Tensor;
+}
+
+/**
+ * Copy synthesis (analysis-resynthesis): a recording's mel, computed as the acoustic model's audio config says,
+ * through the vocoder the model speaks with. What comes out is the vocoder's floor for that model: the best the
+ * pair could sound if the acoustic model predicted the recording's mel exactly (`ribbit eval --copy-synthesis`).
+ */
+export class CopySynthesizer {
+  constructor(
+    readonly vocoder: Vocoder,
+    /** The acoustic model's audio processor (the mel the vocoder receives is normalised as it says). */
+    readonly ap: MelAnalyzer,
+  ) {}
+
+  get sampleRate(): number {
+    return this.vocoder.sampleRate;
+  }
+
+  /** Mono `samples` at `sampleRate` Hz (resampled to the model's rate first) -> vocoded samples at `this.sampleRate`. */
+  resynthesize(samples: Float32Array, sampleRate: number): Float32Array {
+    const wav =
+      sampleRate === this.ap.sampleRate ? samples : resample(samples, sampleRate, this.ap.sampleRate);
+    return torch.noGrad(() =>
+      torch.tidy(() => {
+        const mel = this.ap.melspectrogram(torch.tensor(wav)); // [C, frames]
+        return this.vocoder.vocode(mel.transpose(0, 1).unsqueeze(0)); // [1, frames, C], as a model emits it
       }),
     );
   }

@@ -58,13 +58,14 @@ const GENERATORS: Record<GeneratorModelName, (c: BaseGANVocoderConfig) => Vocode
   fullband_melgan_generator: (c) => new FullbandMelganGenerator(melganArgs(c, 512, 1)),
 };
 
+/** Coqui hard-codes the base width; `base_channels` in generatorModelParams (a ribbit extension) narrows it. */
 function melganArgs(c: BaseGANVocoderConfig, baseChannels: number, outChannels: number) {
   const p = c.generatorModelParams;
   return {
     inChannels: c.audio.numMels,
     outChannels,
     projKernel: 7,
-    baseChannels,
+    baseChannels: get<number>(p, 'base_channels', baseChannels),
     upsampleFactors: get<number[]>(p, 'upsample_factors'),
     resKernel: 3,
     numResBlocks: get<number>(p, 'num_res_blocks'),

@@ -6,8 +6,8 @@
  * the last dimension and keeps the input's dtype.
  */
 
-import type { Tensor } from '../torch/index.js';
-import * as torch from '../torch/index.js';
+import type { Tensor } from '../torch/index.ts';
+import * as torch from '../torch/index.ts';
 
 /**
  * Pre-emphasis y[t] = x[t] - coef * x[t - 1] (y[0] = x[0]), scipy.signal.lfilter([1, -coef], [1], x).

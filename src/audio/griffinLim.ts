@@ -6,9 +6,9 @@
  * compared with Coqui's output).
  */
 
-import type { Tensor } from '../torch/index.js';
-import * as torch from '../torch/index.js';
-import { istft, type StftParams, stft } from './stft.js';
+import type { Tensor } from '../torch/index.ts';
+import * as torch from '../torch/index.ts';
+import { istft, type StftParams, stft } from './stft.ts';
 
 /** Options of `griffinLim`: the STFT framing plus the iteration count. */
 export interface GriffinLimOptions extends StftParams {

@@ -7,8 +7,8 @@
  * librosa's float32 weight array is filled, so the result is bit-for-bit librosa's in almost every element.
  */
 
-import type { Tensor } from '../torch/index.js';
-import * as torch from '../torch/index.js';
+import type { Tensor } from '../torch/index.ts';
+import * as torch from '../torch/index.ts';
 
 // Slaney's auditory-toolbox scale: linear below 1 kHz (200/3 Hz per mel), logarithmic above.
 const F_SP = 200 / 3;

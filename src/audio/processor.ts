@@ -23,8 +23,8 @@
  */
 
 import { readFileSync } from 'node:fs';
-import type { Tensor } from '../torch/index.js';
-import * as torch from '../torch/index.js';
+import type { Tensor } from '../torch/index.ts';
+import * as torch from '../torch/index.ts';
 import {
   deemphasis,
   nonSilentBounds,
@@ -33,10 +33,10 @@ import {
   soundNorm,
   type TrimOptions,
   trimSilence,
-} from './effects.js';
-import { griffinLim } from './griffinLim.js';
-import { melFilterbank } from './mel.js';
-import { type StftPadMode, type StftParams, stft, stftMagnitude } from './stft.js';
+} from './effects.ts';
+import { griffinLim } from './griffinLim.ts';
+import { melFilterbank } from './mel.ts';
+import { type StftPadMode, type StftParams, stft, stftMagnitude } from './stft.ts';
 
 /**
  * The audio fields the processor reads: Coqui's BaseAudioConfig in camelCase (src/config's BaseAudioConfig

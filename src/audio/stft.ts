@@ -8,8 +8,8 @@
  * the input's dtype: pass a float64 waveform to get Coqui's float64 numbers.
  */
 
-import type { Tensor } from '../torch/index.js';
-import * as torch from '../torch/index.js';
+import type { Tensor } from '../torch/index.ts';
+import * as torch from '../torch/index.ts';
 
 /** How the signal ends are padded when `center` is on (librosa's `pad_mode`). */
 export type StftPadMode = 'reflect' | 'constant' | 'replicate';

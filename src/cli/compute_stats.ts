@@ -13,8 +13,8 @@ import * as torch from '../torch/index.ts';
 import { ConsoleLogger } from '../trainer/console.ts';
 import { writeFileAtomicSync } from '../util/atomic.ts';
 import { findFiles } from '../vocoder/datasets/preprocess.ts';
-import type { Command } from './command.js';
-import { UsageError } from './command.js';
+import type { Command } from './command.ts';
+import { UsageError } from './command.ts';
 import { loadRunConfig } from './train.ts';
 
 /** Running per-channel sums of a `[C, frames]` feature. */

@@ -19,8 +19,8 @@ import {
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
-import { readWav, writeWav } from '../audio/wav.js';
-import { ljspeech } from '../data/formatters.js';
+import { readWav, writeWav } from '../audio/wav.ts';
+import { ljspeech } from '../data/formatters.ts';
 import {
   type AsrResult,
   type Audio,
@@ -34,12 +34,12 @@ import {
   scoreUtterance,
   summarize,
   totalWer,
-} from '../eval/index.js';
-import type { Synthesizer } from '../inference/synthesizer.js';
-import { ConsoleLogger } from '../trainer/console.js';
-import type { Command } from './command.js';
-import { UsageError } from './command.js';
-import { vocoderChoiceOf } from './speak.js';
+} from '../eval/index.ts';
+import type { Synthesizer } from '../inference/synthesizer.ts';
+import { ConsoleLogger } from '../trainer/console.ts';
+import type { Command } from './command.ts';
+import { UsageError } from './command.ts';
+import { vocoderChoiceOf } from './speak.ts';
 
 /** What `ribbit eval` needs from a synthesizer: text to speech, or a recording resynthesised (copy synthesis). */
 export type EvalSynthesizer =
@@ -172,7 +172,7 @@ export function formatTable(rows: readonly EvalRow[]): string {
 }
 
 async function loadModel(o: Record<string, unknown>): Promise<EvalSynthesizer> {
-  const inference = await import('../inference/load.js');
+  const inference = await import('../inference/load.ts');
   const options = {
     modelPath: o.modelPath as string | undefined,
     configPath: o.configPath as string | undefined,
@@ -183,7 +183,7 @@ async function loadModel(o: Record<string, unknown>): Promise<EvalSynthesizer> {
   };
   try {
     if (o.copySynthesis === true) {
-      const copy = (await import('../inference/tts_loader.js')).loadCopySynthesizer(options);
+      const copy = (await import('../inference/tts_loader.ts')).loadCopySynthesizer(options);
       return {
         copy: async ({ samples, sampleRate }) => ({
           samples: copy.resynthesize(samples, sampleRate),

@@ -12,8 +12,8 @@ import { saveTensors } from '../torch/io.ts';
 import { loadModelSpeakers, SPEAKERS_FILE_NAME, speakerConfigOf } from '../tts/utils/speakers.ts';
 import type { BaseGANVocoderConfig } from '../vocoder/configs/shared_configs.ts';
 import { buildInferenceVocoder } from '../vocoder/inference.ts';
-import type { Command } from './command.js';
-import { UsageError } from './command.js';
+import type { Command } from './command.ts';
+import { UsageError } from './command.ts';
 
 /**
  * Writes the model of `modelPath` (config from `configPath`, the checkpoint or its run folder) as `out`/model.safetensors

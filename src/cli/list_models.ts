@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { type CatalogueEntry, canRun, findEntry, readCatalogue } from '../inference/model_catalogue.ts';
 import { cacheFolderName, modelsHome } from '../inference/model_manager.ts';
 import { registeredModelNames } from '../models/registry.ts';
-import type { Command } from './command.js';
-import { UsageError } from './command.js';
+import type { Command } from './command.ts';
+import { UsageError } from './command.ts';
 
 /** How ribbit runs an entry: `yes`, `no`, or `yes, with Griffin-Lim (...)` when its default vocoder is missing. */
 export function runsInRibbit(entry: CatalogueEntry, catalogue: readonly CatalogueEntry[]): string {

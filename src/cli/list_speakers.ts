@@ -1,5 +1,5 @@
 /** `ribbit list-speakers`: the speakers (and languages) of a model. */
-import type { Command } from './command.js';
+import type { Command } from './command.ts';
 import { loadFromArgs, MODEL_OPTIONS } from './speak.ts';
 
 export const listSpeakersCommand: Command = {

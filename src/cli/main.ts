@@ -3,7 +3,7 @@
  * only under --verbose); `--help` on any command explains it with examples.
  */
 import { readFileSync } from 'node:fs';
-import { type Command, helpText, parseArgs, UsageError } from './command.js';
+import { type Command, helpText, parseArgs, UsageError } from './command.ts';
 
 /** Sub-commands, loaded lazily so `ribbit --help` starts fast and a broken command cannot break others. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {};
@@ -36,7 +36,7 @@ export function version(): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  await import('./commands.js');
+  await import('./commands.ts');
   const [name, ...rest] = argv;
   if (name === '--version' || name === '-V') {
     console.log(version());

@@ -1,7 +1,7 @@
-import { makeDemoDataset } from '../data/demo.js';
-import { ConsoleLogger } from '../trainer/console.js';
-import type { Command } from './command.js';
-import { UsageError } from './command.js';
+import { makeDemoDataset } from '../data/demo.ts';
+import { ConsoleLogger } from '../trainer/console.ts';
+import type { Command } from './command.ts';
+import { UsageError } from './command.ts';
 
 export const makeDemoDatasetCommand: Command = {
   name: 'make-demo-dataset',

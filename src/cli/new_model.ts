@@ -4,8 +4,8 @@
  */
 import { resolve } from 'node:path';
 import { ScaffoldError, scaffoldFiles, scaffoldModel } from '../scaffold/new_model.ts';
-import type { Command } from './command.js';
-import { UsageError } from './command.js';
+import type { Command } from './command.ts';
+import { UsageError } from './command.ts';
 
 export const newModelCommand: Command = {
   name: 'new-model',

@@ -3,8 +3,8 @@ import { resolveLoaderModule } from '../inference/load.ts';
 import { cliManagerOptions, resolveModelName } from '../inference/model_manager.ts';
 import { createSynthesisPool } from '../server/pool.ts';
 import { startTtsServer } from '../server/server.ts';
-import type { Command } from './command.js';
-import { UsageError } from './command.js';
+import type { Command } from './command.ts';
+import { UsageError } from './command.ts';
 import { LIMIT_OPTIONS, loadOptionsFromArgs, MODEL_OPTIONS, VOICE_OPTIONS } from './speak.ts';
 
 function positiveInt(v: unknown, name: string, min = 1): number | undefined {

@@ -22,8 +22,8 @@ import {
   type Synthesizer,
 } from '../inference/synthesizer.ts';
 import type { SynthesisLimits, SynthesisOptions } from '../inference/types.ts';
-import type { Command, OptionSpec, ParsedArgs } from './command.js';
-import { UsageError } from './command.js';
+import type { Command, OptionSpec, ParsedArgs } from './command.ts';
+import { UsageError } from './command.ts';
 
 /** Options that pick and load a model (shared by speak, list-speakers and serve). */
 export const MODEL_OPTIONS: OptionSpec[] = [

@@ -23,8 +23,8 @@ import { createModel, registeredModelNames } from '../models/index.ts';
 import { setNumThreads } from '../torch/index.ts';
 import { checkDevice } from '../trainer/device.ts';
 import { Trainer } from '../trainer/trainer.ts';
-import type { Command } from './command.js';
-import { UsageError } from './command.js';
+import type { Command } from './command.ts';
+import { UsageError } from './command.ts';
 
 /**
  * Imports a module that defines a model outside ribbit (it calls `registerConfig` and `registerModel` when

@@ -5,13 +5,13 @@
  * (end-to-end models such as VITS, Coqui's `VitsDataset`) it yields the padded waveforms instead of mels.
  */
 import { open, readFile } from 'node:fs/promises';
-import { resample, resampledLength } from '../audio/resample.js';
-import { readWav } from '../audio/wav.js';
-import type { TTSTokenizer } from '../text/index.js';
-import * as torch from '../torch/index.js';
-import type { Batch, BatchSource } from '../trainer/api.js';
-import type { Sample } from './formatters.js';
-import { epochSeed, SeededRandom } from './random.js';
+import { resample, resampledLength } from '../audio/resample.ts';
+import { readWav } from '../audio/wav.ts';
+import type { TTSTokenizer } from '../text/index.ts';
+import * as torch from '../torch/index.ts';
+import type { Batch, BatchSource } from '../trainer/api.ts';
+import type { Sample } from './formatters.ts';
+import { epochSeed, SeededRandom } from './random.ts';
 
 /** What the dataset needs from an audio processor (`AudioProcessor` implements it). */
 export interface MelExtractor {

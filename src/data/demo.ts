@@ -10,9 +10,9 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { resample } from '../audio/resample.js';
-import { readWav, writeWav } from '../audio/wav.js';
-import { writeFileAtomicSync } from '../util/atomic.js';
+import { resample } from '../audio/resample.ts';
+import { readWav, writeWav } from '../audio/wav.ts';
+import { writeFileAtomicSync } from '../util/atomic.ts';
 
 const run = promisify(execFile);
 

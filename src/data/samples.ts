@@ -9,8 +9,8 @@ import {
   getFormatter,
   type Sample,
   sourceLocation,
-} from './formatters.js';
-import { SeededRandom } from './random.js';
+} from './formatters.ts';
+import { SeededRandom } from './random.ts';
 
 /** The fields of a dataset entry in a config (BaseDatasetConfig). */
 export interface DatasetEntry {

@@ -4,7 +4,7 @@
  * centred on sample `k * hopLength`, and a signal of `n` samples has `floor(n / hopLength) + 1` frames, so
  * the mel-cepstra and the F0 track of a signal have the same frames and one DTW path serves both.
  */
-import { resample } from '../audio/resample.js';
+import { resample } from '../audio/resample.ts';
 
 /** Audio with its rate. */
 export interface Audio {

@@ -21,10 +21,10 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { resample } from '../audio/resample.js';
-import { writeWav } from '../audio/wav.js';
-import { englishCleaners } from '../text/cleaners.js';
-import type { Audio } from './analysis.js';
+import { resample } from '../audio/resample.ts';
+import { writeWav } from '../audio/wav.ts';
+import { englishCleaners } from '../text/cleaners.ts';
+import type { Audio } from './analysis.ts';
 
 const run = promisify(execFile);
 

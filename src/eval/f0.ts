@@ -19,8 +19,8 @@ import {
   type ResolvedAnalysis,
   reflectPad,
   resolveAnalysis,
-} from './analysis.js';
-import { fft, nextPow2 } from './fft.js';
+} from './analysis.ts';
+import { fft, nextPow2 } from './fft.ts';
 
 /** An F0 contour, one value per frame. */
 export interface F0Track {

@@ -10,9 +10,9 @@ import {
   resolveAnalysis,
   toRate,
   trimSilence,
-} from './analysis.js';
-import { type F0Track, f0Rmse, trackF0Resolved } from './f0.js';
-import { mcdFromCepstra, melCepstraResolved } from './mcd.js';
+} from './analysis.ts';
+import { type F0Track, f0Rmse, trackF0Resolved } from './f0.ts';
+import { mcdFromCepstra, melCepstraResolved } from './mcd.ts';
 
 export {
   type AnalysisOptions,
@@ -23,16 +23,16 @@ export {
   resolveAnalysis,
   type TrimResult,
   trimSilence,
-} from './analysis.js';
-export { autoBand, type DtwOptions, type DtwResult, dtw, type FrameMatrix } from './dtw.js';
-export { type Alignment, type F0Errors, type F0Track, f0Rmse, trackF0 } from './f0.js';
+} from './analysis.ts';
+export { autoBand, type DtwOptions, type DtwResult, dtw, type FrameMatrix } from './dtw.ts';
+export { type Alignment, type F0Errors, type F0Track, f0Rmse, trackF0 } from './f0.ts';
 export {
   MCD_SCALE,
   type McdResult,
   mcdFromCepstra,
   melCepstra,
   melFilters,
-} from './mcd.js';
+} from './mcd.ts';
 
 /** Measures of one synthesized utterance against its reference. */
 export interface PairResult {
@@ -187,4 +187,4 @@ export {
   type WordErrors,
   wordErrors,
   writeArpa,
-} from './asr.js';
+} from './asr.ts';

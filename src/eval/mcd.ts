@@ -26,9 +26,9 @@ import {
   type ResolvedAnalysis,
   reflectPad,
   resolveAnalysis,
-} from './analysis.js';
-import { autoBand, type DtwResult, dtw, type FrameMatrix } from './dtw.js';
-import { fft } from './fft.js';
+} from './analysis.ts';
+import { autoBand, type DtwResult, dtw, type FrameMatrix } from './dtw.ts';
+import { fft } from './fft.ts';
 
 /** 10 / ln 10 * sqrt(2): MCD per unit of cepstral Euclidean distance, in dB. */
 export const MCD_SCALE = (10 / Math.LN10) * Math.SQRT2;

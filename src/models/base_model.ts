@@ -17,9 +17,9 @@
  * step, `Cr` the criterion. A model fixes them once (`class GlowTTS extends BaseTTS<GlowTTSConfig, TTSBatch,
  * GlowTTSForwardOutput, GlowTTSLoss>`) and its methods take and return those types without casts.
  */
-import type { Tensor } from '../torch/index.js';
-import { Module } from '../torch/nn/index.js';
-import { createOptimizer, createScheduler } from '../torch/optim/index.js';
+import type { Tensor } from '../torch/index.ts';
+import { Module } from '../torch/nn/index.ts';
+import { createOptimizer, createScheduler } from '../torch/optim/index.ts';
 import type {
   Batch,
   BatchSource,
@@ -33,7 +33,7 @@ import type {
   TrainerOptimizer,
   TrainerScheduler,
   TrainerSettings,
-} from '../trainer/api.js';
+} from '../trainer/api.ts';
 
 /** What a model's inference returns: a mel `[B, T_de, C]` to vocode, or a waveform `[B, 1, T]` to play. */
 export type OutputKind = 'mel' | 'waveform';

@@ -3,10 +3,10 @@
 // Overloads are named `<op>_<overload>` (aten::add.Tensor -> add_Tensor). Model code normally uses the
 // Tensor methods and functions in ./functional.ts, which choose the overload; this is the complete layer below.
 /* eslint-disable */
-import type { DType } from './dtype.js';
-import { dtypeCode } from './dtype.js';
-import { callById } from './dispatch.js';
-import type { Tensor } from './tensor.js';
+import type { DType } from './dtype.ts';
+import { dtypeCode } from './dtype.ts';
+import { callById } from './dispatch.ts';
+import type { Tensor } from './tensor.ts';
 
 /** A Python-style scalar: integral numbers are integer scalars, others floating point. */
 export type Scalar = number | boolean;

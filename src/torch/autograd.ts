@@ -2,11 +2,11 @@
  * Autograd helpers beyond Tensor.backward(): no-grad scopes, gradients of outputs w.r.t. inputs,
  * gradient-norm clipping.
  */
-import * as aten from './aten.js';
-import { HANDLE } from './dispatch.js';
-import { native } from './native.js';
-import { tidy } from './scope.js';
-import { stack, Tensor } from './tensor.js';
+import * as aten from './aten.ts';
+import { HANDLE } from './dispatch.ts';
+import { native } from './native.ts';
+import { tidy } from './scope.ts';
+import { stack, Tensor } from './tensor.ts';
 
 /** Runs `fn` with gradient recording off (torch.no_grad). Works for sync functions only. */
 export function noGrad<T>(fn: () => T): T {

@@ -6,7 +6,7 @@
  *     const erfinv = op('aten::erfinv');
  *     const y = erfinv(x) as Tensor;
  */
-import { type Handle, native } from './native.js';
+import { type Handle, native } from './native.ts';
 
 /** Symbol under which a Tensor exposes its native handle. */
 export const HANDLE: unique symbol = Symbol('ribbit.handle');

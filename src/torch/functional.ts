@@ -3,9 +3,9 @@
  * Layouts follow PyTorch: 1-d convolutions take `[B, C, T]`, 2-d ones `[B, C, H, W]`.
  */
 
-import type { Scalar } from './aten.js';
-import * as aten from './aten.js';
-import type { Tensor } from './tensor.js';
+import type { Scalar } from './aten.ts';
+import * as aten from './aten.ts';
+import type { Tensor } from './tensor.ts';
 
 export interface ConvOptions {
   stride?: number | number[];

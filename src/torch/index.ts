@@ -6,13 +6,13 @@
  *     x.mul(x).sum().backward();
  */
 
-export * as aten from './aten.js';
-export * from './autograd.js';
-export { allSchemas, op } from './dispatch.js';
-export type { DType } from './dtype.js';
-export { dtypeSize, isFloatingDType } from './dtype.js';
-export * as F from './functional.js';
-export * from './random.js';
+export * as aten from './aten.ts';
+export * from './autograd.ts';
+export { allSchemas, op } from './dispatch.ts';
+export type { DType } from './dtype.ts';
+export { dtypeSize, isFloatingDType } from './dtype.ts';
+export * as F from './functional.ts';
+export * from './random.ts';
 export {
   blasInfo,
   cudaDeviceCount,
@@ -20,6 +20,6 @@ export {
   getNumThreads,
   setNumThreads,
   torchVersion,
-} from './runtime.js';
-export * from './scope.js';
-export * from './tensor.js';
+} from './runtime.ts';
+export * from './scope.ts';
+export * from './tensor.ts';

@@ -2,10 +2,10 @@
  * Saving and loading tensors: the bridge between the tensor engine and the engine-independent checkpoint
  * formats in ./serialization (safetensors, PyTorch .pth).
  */
-import type { DType } from './dtype.js';
-import type { RawTensor } from './serialization/raw.js';
-import { readSafetensors, writeSafetensorsSync } from './serialization/safetensors.js';
-import { fromBytes, type Tensor, toBytes } from './tensor.js';
+import type { DType } from './dtype.ts';
+import type { RawTensor } from './serialization/raw.ts';
+import { readSafetensors, writeSafetensorsSync } from './serialization/safetensors.ts';
+import { fromBytes, type Tensor, toBytes } from './tensor.ts';
 
 /** A tensor's bytes as a RawTensor record (copies the data). */
 export function toRaw(t: Tensor): RawTensor {

@@ -3,11 +3,11 @@
  * Each worker_threads Worker has a generator of its own, seeded alike (see native.ts): every function here
  * calls an operator overload that takes a generator (passing none), which the addon fills with it there.
  */
-import * as aten from './aten.js';
-import { HANDLE } from './dispatch.js';
-import type { DType } from './dtype.js';
-import { native } from './native.js';
-import { type Shape, type Tensor, Tensor as TensorClass } from './tensor.js';
+import * as aten from './aten.ts';
+import { HANDLE } from './dispatch.ts';
+import type { DType } from './dtype.ts';
+import { native } from './native.ts';
+import { type Shape, type Tensor, Tensor as TensorClass } from './tensor.ts';
 
 /** Seeds this thread's CPU generator (on the main thread also the CUDA ones), as torch.manual_seed. */
 export function manualSeed(seed: number): void {

@@ -1,5 +1,5 @@
 /** libtorch settings: threads, CUDA presence, version. */
-import { native } from './native.js';
+import { native } from './native.ts';
 
 /**
  * Sets the number of intra-op threads of the calling thread (the main thread and each worker_threads Worker

@@ -5,9 +5,9 @@
  * place and return `this`. Every op is recorded by libtorch's autograd when an input requires a gradient.
  */
 
-import type { Scalar } from './aten.js';
-import * as aten from './aten.js';
-import { HANDLE, setHandleWrapper } from './dispatch.js';
+import type { Scalar } from './aten.ts';
+import * as aten from './aten.ts';
+import { HANDLE, setHandleWrapper } from './dispatch.ts';
 import {
   type AnyTypedArray,
   type DType,
@@ -16,11 +16,11 @@ import {
   dtypeOfTypedArray,
   dtypeSize,
   typedView,
-} from './dtype.js';
-import { type Handle, native } from './native.js';
-import { setScopeListener, setTensorCheck, track } from './scope.js';
+} from './dtype.ts';
+import { type Handle, native } from './native.ts';
+import { setScopeListener, setTensorCheck, track } from './scope.ts';
 
-export type { Scalar } from './aten.js';
+export type { Scalar } from './aten.ts';
 export type Shape = readonly number[];
 
 /** Nested arrays of numbers/booleans, as `tensor()` accepts and `toList()` returns. */

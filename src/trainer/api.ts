@@ -9,7 +9,7 @@
  * outputs of step j < i of the same batch (null where skipped). A step returns null to skip its optimizer
  * (no backward, no optimizer or scheduler step). Every tensor made during the batch is released after it.
  */
-import type { Tensor } from '../torch/index.js';
+import type { Tensor } from '../torch/index.ts';
 
 /** Named losses of one step: `loss` is what is optimised; every item is logged. Values are 0-d tensors. */
 export type LossDict = { loss: Tensor } & Record<string, Tensor>;

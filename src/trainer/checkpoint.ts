@@ -8,10 +8,10 @@
  */
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { parsePythonJson, toPythonJson } from '../config/json.js';
-import { isTensor, type Tensor } from '../torch/index.js';
-import { loadTensors, saveTensors } from '../torch/io.js';
-import { writeFileAtomicSync } from '../util/atomic.js';
+import { parsePythonJson, toPythonJson } from '../config/json.ts';
+import { isTensor, type Tensor } from '../torch/index.ts';
+import { loadTensors, saveTensors } from '../torch/io.ts';
+import { writeFileAtomicSync } from '../util/atomic.ts';
 import { ioError } from './io_error.ts';
 
 export const CHECKPOINT_FORMAT = 'ribbit-checkpoint-1';

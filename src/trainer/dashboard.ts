@@ -2,7 +2,7 @@
  * Where the Trainer sends scalars, figures and audio: TensorBoard event files in the run folder, or nothing.
  * Another logger (W&B, ClearML, ...) plugs in by implementing `Dashboard`.
  */
-import { SummaryWriter } from './tensorboard/index.js';
+import { SummaryWriter } from './tensorboard/index.ts';
 
 export interface Dashboard {
   scalar(tag: string, value: number, step: number): void;

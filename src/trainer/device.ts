@@ -2,8 +2,8 @@
  * The Trainer's `device` setting: 'cpu', 'cuda' (device 0) or 'cuda:N', checked against what libtorch offers,
  * and moving a batch's tensors there.
  */
-import * as torch from '../torch/index.js';
-import type { Batch } from './api.js';
+import * as torch from '../torch/index.ts';
+import type { Batch } from './api.ts';
 
 /**
  * Checks a device name and that libtorch can use it; returns it normalised ('cuda' -> 'cuda:0').

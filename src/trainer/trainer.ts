@@ -8,10 +8,10 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { hostname, constants as osConstants } from 'node:os';
 import { basename, join } from 'node:path';
-import { toPythonJson } from '../config/json.js';
-import * as torch from '../torch/index.js';
-import type { LoadStateDictReport } from '../torch/nn/index.js';
-import { writeFileAtomicSync } from '../util/atomic.js';
+import { toPythonJson } from '../config/json.ts';
+import * as torch from '../torch/index.ts';
+import type { LoadStateDictReport } from '../torch/nn/index.ts';
+import { writeFileAtomicSync } from '../util/atomic.ts';
 import type {
   Batch,
   BatchSource,
@@ -23,7 +23,7 @@ import type {
   TrainerOptimizer,
   TrainerScheduler,
   TrainerSettings,
-} from './api.js';
+} from './api.ts';
 import {
   incompleteCheckpointFiles,
   listCheckpoints,
@@ -32,12 +32,12 @@ import {
   pruneCheckpoints,
   saveCheckpoint,
   type TrainingState,
-} from './checkpoint.js';
-import { ConsoleLogger, formatDuration, RunningAverage } from './console.js';
-import { type Dashboard, NullDashboard, openDashboard } from './dashboard.js';
-import { batchToDevice, checkDevice } from './device.js';
+} from './checkpoint.ts';
+import { ConsoleLogger, formatDuration, RunningAverage } from './console.ts';
+import { type Dashboard, NullDashboard, openDashboard } from './dashboard.ts';
+import { batchToDevice, checkDevice } from './device.ts';
 
-export type { TrainerSettings } from './api.js';
+export type { TrainerSettings } from './api.ts';
 
 export interface TrainerOptions {
   /** The settings; typically the whole model config (it is saved as config.json in the run folder). */

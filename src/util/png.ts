@@ -4,7 +4,7 @@
  * the heuristic libpng uses, before the image data is deflated.
  */
 import { deflateSync } from 'node:zlib';
-import { crc32 } from './crc.js';
+import { crc32 } from './crc.ts';
 
 /** Samples per pixel: 1 gray, 2 gray + alpha, 3 RGB, 4 RGBA. */
 export type PngChannels = 1 | 2 | 3 | 4;

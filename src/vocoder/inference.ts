@@ -6,14 +6,14 @@
  * `buildInferenceVocoder(config, weights)` builds the GAN of a vocoder config (any Coqui GAN vocoder checkpoint:
  * only `model_g.*` is loaded, in either weight-norm key layout, and the weight norm is folded).
  */
-import type { AudioProcessor } from '../audio/processor.js';
-import { resample } from '../audio/resample.js';
-import type { Vocoder } from '../inference/types.js';
-import type { Tensor } from '../torch/index.js';
-import * as torch from '../torch/index.js';
-import './configs/index.js'; // registers the vocoder configs, so loadConfig knows their model names
-import type { BaseGANVocoderConfig } from './configs/shared_configs.js';
-import { GAN } from './models/gan.js';
+import type { AudioProcessor } from '../audio/processor.ts';
+import { resample } from '../audio/resample.ts';
+import type { Vocoder } from '../inference/types.ts';
+import type { Tensor } from '../torch/index.ts';
+import * as torch from '../torch/index.ts';
+import './configs/index.ts'; // registers the vocoder configs, so loadConfig knows their model names
+import type { BaseGANVocoderConfig } from './configs/shared_configs.ts';
+import { GAN } from './models/gan.ts';
 
 /** What the adapter needs from the acoustic model's audio processor. */
 export interface Denormalizer {

@@ -41,7 +41,7 @@ test('ribbit speak with no model flags speaks with the bundled voice', () => {
   }
 });
 
-test('no written sample is at full scale (Griffin-Lim overshoots; the Synthesizer scales down, never clips)', () => {
+test('no written sample is at full scale (vocoders overshoot; the Synthesizer scales down, never clips)', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ribbit-voice-'));
   try {
     const out = join(dir, 'demo.wav');

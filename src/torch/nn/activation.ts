@@ -1,8 +1,8 @@
 /** Dropout and activation functions as modules (no parameters). All map `[...]` -> same shape. */
 
-import * as F from '../functional.js';
-import type { Tensor } from '../tensor.js';
-import { Module } from './module.js';
+import * as F from '../functional.ts';
+import type { Tensor } from '../tensor.ts';
+import { Module } from './module.ts';
 
 /**
  * Zeroes elements with probability `p` and scales the rest by 1/(1-p) in training mode; the identity (an

@@ -3,9 +3,9 @@
  * and `ModuleDict`.
  */
 
-import { tidy } from '../scope.js';
-import type { Tensor } from '../tensor.js';
-import { Module } from './module.js';
+import { tidy } from '../scope.ts';
+import type { Tensor } from '../tensor.ts';
+import { Module } from './module.ts';
 
 /** A module with a one-tensor forward, as `Sequential` chains them. */
 export type UnaryModule = Module & { forward(x: Tensor): Tensor };

@@ -3,12 +3,12 @@
  * `Conv2d` (`[B, C, H, W]`), `ConvTranspose1d`.
  */
 
-import * as aten from '../aten.js';
-import * as F from '../functional.js';
-import { tidy } from '../scope.js';
-import { empty, type Tensor } from '../tensor.js';
-import { resetLinearLike_ } from './init.js';
-import { Module } from './module.js';
+import * as aten from '../aten.ts';
+import * as F from '../functional.ts';
+import { tidy } from '../scope.ts';
+import { empty, type Tensor } from '../tensor.ts';
+import { resetLinearLike_ } from './init.ts';
+import { Module } from './module.ts';
 
 export type PaddingMode = 'zeros' | 'reflect' | 'replicate' | 'circular';
 
@@ -69,8 +69,11 @@ export class Conv1d extends Module {
     checkChannels('Conv1d', inChannels, outChannels, this.groups);
     if (this.padding === 'same' && this.stride !== 1)
       throw new Error("Conv1d: padding='same' needs stride 1");
-    this.weight = this.param('weight', empty([outChannels, inChannels / this.groups, kernelSize]));
-    this.bias = this.param('bias', options.bias === false ? null : empty([outChannels]));
+    this.weight = this.registerParameter(
+      'weight',
+      empty([outChannels, inChannels / this.groups, kernelSize]),
+    );
+    this.bias = this.registerParameter('bias', options.bias === false ? null : empty([outChannels]));
     this.resetParameters();
   }
 
@@ -154,8 +157,11 @@ export class Conv2d extends Module {
     if (this.padding === 'same' && (this.stride[0] !== 1 || this.stride[1] !== 1)) {
       throw new Error("Conv2d: padding='same' needs stride 1");
     }
-    this.weight = this.param('weight', empty([outChannels, inChannels / this.groups, ...this.kernelSize]));
-    this.bias = this.param('bias', options.bias === false ? null : empty([outChannels]));
+    this.weight = this.registerParameter(
+      'weight',
+      empty([outChannels, inChannels / this.groups, ...this.kernelSize]),
+    );
+    this.bias = this.registerParameter('bias', options.bias === false ? null : empty([outChannels]));
     this.resetParameters();
   }
 
@@ -227,8 +233,11 @@ export class ConvTranspose1d extends Module {
     this.dilation = options.dilation ?? 1;
     this.groups = options.groups ?? 1;
     checkChannels('ConvTranspose1d', inChannels, outChannels, this.groups);
-    this.weight = this.param('weight', empty([inChannels, outChannels / this.groups, kernelSize]));
-    this.bias = this.param('bias', options.bias === false ? null : empty([outChannels]));
+    this.weight = this.registerParameter(
+      'weight',
+      empty([inChannels, outChannels / this.groups, kernelSize]),
+    );
+    this.bias = this.registerParameter('bias', options.bias === false ? null : empty([outChannels]));
     this.resetParameters();
   }
 

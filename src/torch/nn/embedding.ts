@@ -1,9 +1,9 @@
 /** Lookup table of vectors (PyTorch's `nn.Embedding`). */
 
-import { noGrad } from '../autograd.js';
-import * as F from '../functional.js';
-import { empty, type Tensor } from '../tensor.js';
-import { Module } from './module.js';
+import { noGrad } from '../autograd.ts';
+import * as F from '../functional.ts';
+import { empty, type Tensor } from '../tensor.ts';
+import { Module } from './module.ts';
 
 /**
  * weight `[numEmbeddings, embeddingDim]` drawn from N(0, 1); the `paddingIdx` row (if any) is zeroed and gets
@@ -25,7 +25,7 @@ export class Embedding extends Module {
       throw new RangeError(`Embedding: paddingIdx ${p} out of range for ${numEmbeddings} embeddings`);
     }
     this.paddingIdx = p === null ? null : p < 0 ? p + numEmbeddings : p;
-    this.weight = this.param('weight', empty([numEmbeddings, embeddingDim]));
+    this.weight = this.registerParameter('weight', empty([numEmbeddings, embeddingDim]));
     this.resetParameters();
   }
 

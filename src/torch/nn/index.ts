@@ -5,13 +5,13 @@
  *     import { Conv1d, Module, weightNorm } from 'ribbit/torch/nn';
  */
 
-export * from './activation.js';
-export * from './container.js';
-export * from './conv.js';
-export * from './embedding.js';
-export * as init from './init.js';
-export * from './linear.js';
-export * from './module.js';
-export * from './normalization.js';
-export * from './rnn.js';
-export * from './weight_norm.js';
+export * from './activation.ts';
+export * from './container.ts';
+export * from './conv.ts';
+export * from './embedding.ts';
+export * as init from './init.ts';
+export * from './linear.ts';
+export * from './module.ts';
+export * from './normalization.ts';
+export * from './rnn.ts';
+export * from './weight_norm.ts';

@@ -4,8 +4,8 @@
  * like PyTorch's.
  */
 
-import { noGrad } from '../autograd.js';
-import type { Tensor } from '../tensor.js';
+import { noGrad } from '../autograd.ts';
+import type { Tensor } from '../tensor.ts';
 
 /** fan_in and fan_out of a weight `[out, in, ...kernel]` (PyTorch's `_calculate_fan_in_and_fan_out`). */
 export function calculateFanInAndFanOut(weight: Tensor): { fanIn: number; fanOut: number } {

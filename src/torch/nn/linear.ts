@@ -1,10 +1,10 @@
 /** Linear and identity layers. */
 
-import * as F from '../functional.js';
-import { tidy } from '../scope.js';
-import { empty, type Tensor } from '../tensor.js';
-import { resetLinearLike_ } from './init.js';
-import { Module } from './module.js';
+import * as F from '../functional.ts';
+import { tidy } from '../scope.ts';
+import { empty, type Tensor } from '../tensor.ts';
+import { resetLinearLike_ } from './init.ts';
+import { Module } from './module.ts';
 
 /**
  * y = x Wᵀ + b (PyTorch's `nn.Linear`). weight `[out, in]`, bias `[out]`; kaiming-uniform(a=√5) weight and
@@ -20,8 +20,8 @@ export class Linear extends Module {
     options: { bias?: boolean } = {},
   ) {
     super();
-    this.weight = this.param('weight', empty([outFeatures, inFeatures]));
-    this.bias = this.param('bias', options.bias === false ? null : empty([outFeatures]));
+    this.weight = this.registerParameter('weight', empty([outFeatures, inFeatures]));
+    this.bias = this.registerParameter('bias', options.bias === false ? null : empty([outFeatures]));
     this.resetParameters();
   }
 

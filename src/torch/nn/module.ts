@@ -7,8 +7,8 @@
  *       readonly scale: Tensor;
  *       constructor() {
  *         super();
- *         this.conv = this.module('conv', new Conv1d(4, 4, 3, { padding: 1 }));
- *         this.scale = this.param('scale', torch.ones([1, 4, 1]));
+ *         this.conv = this.registerModule('conv', new Conv1d(4, 4, 3, { padding: 1 }));
+ *         this.scale = this.registerParameter('scale', torch.ones([1, 4, 1]));
  *       }
  *       forward(x: Tensor): Tensor { return torch.tidy(() => this.conv.forward(x).mul(this.scale)); }
  *     }
@@ -17,12 +17,12 @@
  * checkpoints load by name. `forward` is not declared here: each module defines its own signature.
  */
 
-import { noGrad } from '../autograd.js';
-import type { DType } from '../dtype.js';
-import { keep } from '../scope.js';
-import { Tensor } from '../tensor.js';
-import { weightNormsOf } from './weight_norm.js';
-import { adaptWeightNormKeys, type WeightNormKeyScheme } from './weight_norm_keys.js';
+import { noGrad } from '../autograd.ts';
+import type { DType } from '../dtype.ts';
+import { keep } from '../scope.ts';
+import { Tensor } from '../tensor.ts';
+import { weightNormsOf } from './weight_norm.ts';
+import { adaptWeightNormKeys, type WeightNormKeyScheme } from './weight_norm_keys.ts';
 
 /** A key whose shape in the checkpoint differs from the model's. */
 export interface ShapeMismatch {
@@ -116,13 +116,6 @@ export class Module {
     return p;
   }
 
-  /** Short for `registerParameter`. */
-  param(name: string, value: Tensor, options?: { requiresGrad?: boolean }): Tensor;
-  param(name: string, value: Tensor | null, options?: { requiresGrad?: boolean }): Tensor | null;
-  param(name: string, value: Tensor | null, options: { requiresGrad?: boolean } = {}): Tensor | null {
-    return this.registerParameter(name, value, options);
-  }
-
   /**
    * Registers (or replaces) the buffer `name`: state that is not trained (running statistics, masks). Kept
    * from scopes. `persistent: false` leaves it out of the state dict.
@@ -168,11 +161,6 @@ export class Module {
     this.#modules.set(name, module);
     if (old !== undefined && old !== null && old !== module) this.#syncFields(old, module);
     return module;
-  }
-
-  /** Short for `registerModule`. */
-  module<M extends Module | null>(name: string, module: M): M {
-    return this.registerModule(name, module);
   }
 
   /** Unregisters the parameter `name` and returns it (null if it was absent). */

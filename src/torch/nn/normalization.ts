@@ -3,10 +3,10 @@
  * `InstanceNorm1d`.
  */
 
-import { noGrad } from '../autograd.js';
-import * as F from '../functional.js';
-import { ones, type Tensor, zeros } from '../tensor.js';
-import { Module } from './module.js';
+import { noGrad } from '../autograd.ts';
+import * as F from '../functional.ts';
+import { ones, type Tensor, zeros } from '../tensor.ts';
+import { Module } from './module.ts';
 
 /**
  * Layer norm over the trailing `normalizedShape` dims (PyTorch's `nn.LayerNorm`). weight (ones) and bias
@@ -26,8 +26,11 @@ export class LayerNorm extends Module {
     this.normalizedShape = typeof normalizedShape === 'number' ? [normalizedShape] : [...normalizedShape];
     this.eps = options.eps ?? 1e-5;
     const affine = options.elementwiseAffine ?? true;
-    this.weight = this.param('weight', affine ? ones(this.normalizedShape) : null);
-    this.bias = this.param('bias', affine && options.bias !== false ? zeros(this.normalizedShape) : null);
+    this.weight = this.registerParameter('weight', affine ? ones(this.normalizedShape) : null);
+    this.bias = this.registerParameter(
+      'bias',
+      affine && options.bias !== false ? zeros(this.normalizedShape) : null,
+    );
   }
 
   /** x `[..., *normalizedShape]` -> same shape. */
@@ -74,8 +77,8 @@ export class BatchNorm1d extends Module {
     this.momentum = options.momentum === undefined ? 0.1 : options.momentum;
     const affine = options.affine ?? true;
     const track = options.trackRunningStats ?? true;
-    this.weight = this.param('weight', affine ? ones([numFeatures]) : null);
-    this.bias = this.param('bias', affine ? zeros([numFeatures]) : null);
+    this.weight = this.registerParameter('weight', affine ? ones([numFeatures]) : null);
+    this.bias = this.registerParameter('bias', affine ? zeros([numFeatures]) : null);
     this.runningMean = this.buffer('running_mean', track ? zeros([numFeatures]) : null);
     this.runningVar = this.buffer('running_var', track ? ones([numFeatures]) : null);
     this.numBatchesTracked = this.buffer('num_batches_tracked', track ? zeros([], { dtype: 'int64' }) : null);
@@ -137,8 +140,8 @@ export class GroupNorm extends Module {
       throw new Error('GroupNorm: numChannels must be divisible by numGroups');
     this.eps = options.eps ?? 1e-5;
     const affine = options.affine ?? true;
-    this.weight = this.param('weight', affine ? ones([numChannels]) : null);
-    this.bias = this.param('bias', affine ? zeros([numChannels]) : null);
+    this.weight = this.registerParameter('weight', affine ? ones([numChannels]) : null);
+    this.bias = this.registerParameter('bias', affine ? zeros([numChannels]) : null);
   }
 
   /** x `[B, C, ...]` -> same shape. */
@@ -167,8 +170,8 @@ export class InstanceNorm1d extends Module {
     super();
     this.eps = options.eps ?? 1e-5;
     const affine = options.affine ?? false;
-    this.weight = this.param('weight', affine ? ones([numFeatures]) : null);
-    this.bias = this.param('bias', affine ? zeros([numFeatures]) : null);
+    this.weight = this.registerParameter('weight', affine ? ones([numFeatures]) : null);
+    this.bias = this.registerParameter('bias', affine ? zeros([numFeatures]) : null);
   }
 
   /** x `[B, C, T]` -> same shape. */

@@ -1,11 +1,11 @@
 /** Recurrent layers with PyTorch's parameter names: `LSTM` (fused multi-layer kernel) and `LSTMCell`. */
 
-import * as F from '../functional.js';
-import { tidy } from '../scope.js';
-import { empty, type Tensor, zeros } from '../tensor.js';
-import { uniform_ } from './init.js';
-import { Module } from './module.js';
-import { computeWeightNorm } from './weight_norm.js';
+import * as F from '../functional.ts';
+import { tidy } from '../scope.ts';
+import { empty, type Tensor, zeros } from '../tensor.ts';
+import { uniform_ } from './init.ts';
+import { Module } from './module.ts';
+import { computeWeightNorm } from './weight_norm.ts';
 
 /** Hidden and cell state. */
 export interface LSTMState {
@@ -64,7 +64,7 @@ export class LSTM extends Module {
         ];
         if (this.hasBias) shapes.push([`bias_ih${sfx}`, [4 * h]], [`bias_hh${sfx}`, [4 * h]]);
         for (const [name, shape] of shapes) {
-          this.param(name, empty(shape));
+          this.registerParameter(name, empty(shape));
           this.flatWeightNames.push(name);
         }
       }
@@ -136,10 +136,10 @@ export class LSTMCell extends Module {
     super();
     const h = hiddenSize;
     const bias = options.bias ?? true;
-    this.weightIh = this.param('weight_ih', empty([4 * h, inputSize]));
-    this.weightHh = this.param('weight_hh', empty([4 * h, h]));
-    this.biasIh = this.param('bias_ih', bias ? empty([4 * h]) : null);
-    this.biasHh = this.param('bias_hh', bias ? empty([4 * h]) : null);
+    this.weightIh = this.registerParameter('weight_ih', empty([4 * h, inputSize]));
+    this.weightHh = this.registerParameter('weight_hh', empty([4 * h, h]));
+    this.biasIh = this.registerParameter('bias_ih', bias ? empty([4 * h]) : null);
+    this.biasHh = this.registerParameter('bias_hh', bias ? empty([4 * h]) : null);
     this.resetParameters();
   }
 

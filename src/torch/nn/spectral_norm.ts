@@ -10,11 +10,11 @@
  * pre-hook does; in eval mode the stored u and v are used as they are.
  */
 
-import * as aten from '../aten.js';
-import { noGrad } from '../autograd.js';
-import { randn } from '../random.js';
-import type { Tensor } from '../tensor.js';
-import type { Module } from './module.js';
+import * as aten from '../aten.ts';
+import { noGrad } from '../autograd.ts';
+import { randn } from '../random.ts';
+import type { Tensor } from '../tensor.ts';
+import type { Module } from './module.ts';
 
 const EPS = 1e-12;
 

@@ -7,12 +7,12 @@
  * (see `convertWeightNormKeys`).
  */
 
-import * as aten from '../aten.js';
-import { noGrad } from '../autograd.js';
-import type { Tensor } from '../tensor.js';
-import type { Module } from './module.js';
+import * as aten from '../aten.ts';
+import { noGrad } from '../autograd.ts';
+import type { Tensor } from '../tensor.ts';
+import type { Module } from './module.ts';
 
-export { convertWeightNormKeys, type WeightNormKeyScheme, weightNormDimOf } from './weight_norm_keys.js';
+export { convertWeightNormKeys, type WeightNormKeyScheme, weightNormDimOf } from './weight_norm_keys.ts';
 
 interface WeightNormState {
   dim: number;

@@ -9,9 +9,9 @@
  * ribbit's `weightNorm` uses the legacy names; `loadStateDict` accepts both.
  */
 
-import * as aten from '../aten.js';
-import { noGrad } from '../autograd.js';
-import type { Tensor } from '../tensor.js';
+import * as aten from '../aten.ts';
+import { noGrad } from '../autograd.ts';
+import type { Tensor } from '../tensor.ts';
 
 const PARAMETRIZATION = /^(.*?)parametrizations\.([^.]+)\.original([01])$/;
 

@@ -5,10 +5,10 @@
  * per group.
  */
 
-import * as aten from '../aten.js';
-import { keep } from '../scope.js';
-import type { Tensor } from '../tensor.js';
-import { zerosLike } from '../tensor.js';
+import * as aten from '../aten.ts';
+import { keep } from '../scope.ts';
+import type { Tensor } from '../tensor.ts';
+import { zerosLike } from '../tensor.ts';
 import {
   checkBetas,
   checkBoolean,
@@ -17,7 +17,7 @@ import {
   Optimizer,
   type ParamGroup,
   type Params,
-} from './optimizer.js';
+} from './optimizer.ts';
 
 /** Adam / AdamW hyper-parameters (PyTorch's defaults; AdamW's `weightDecay` defaults to 1e-2). */
 export interface AdamOptions {

@@ -8,8 +8,8 @@
  * (`TTS.utils.radam`, here `CoquiRAdam`); PyTorch's `torch.optim.RAdam` is `"TorchRAdam"`.
  */
 
-import type { Tensor } from '../tensor.js';
-import { Adam, AdamW } from './adam.js';
+import type { Tensor } from '../tensor.ts';
+import { Adam, AdamW } from './adam.ts';
 import {
   CosineAnnealingLR,
   CosineWithWarmup,
@@ -19,10 +19,10 @@ import {
   MultiStepLR,
   NoamLR,
   StepLR,
-} from './lr_scheduler.js';
-import { Optimizer, type ParamGroup, type ParamGroupInput, snakeToCamel } from './optimizer.js';
-import { CoquiRAdam, RAdam } from './radam.js';
-import { SGD } from './sgd.js';
+} from './lr_scheduler.ts';
+import { Optimizer, type ParamGroup, type ParamGroupInput, snakeToCamel } from './optimizer.ts';
+import { CoquiRAdam, RAdam } from './radam.ts';
+import { SGD } from './sgd.ts';
 
 type AnyOptimizer = Optimizer<ParamGroup>;
 

@@ -7,9 +7,9 @@
  *     loss.backward(); opt.step(); opt.zeroGrad(); sched.step();
  */
 
-export * from './adam.js';
-export * from './factory.js';
-export * from './lr_scheduler.js';
-export * from './optimizer.js';
-export * from './radam.js';
-export * from './sgd.js';
+export * from './adam.ts';
+export * from './factory.ts';
+export * from './lr_scheduler.ts';
+export * from './optimizer.ts';
+export * from './radam.ts';
+export * from './sgd.ts';

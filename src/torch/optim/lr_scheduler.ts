@@ -7,7 +7,7 @@
  * State dicts use PyTorch's keys (`base_lrs`, `last_epoch`, `_step_count`, `_last_lr`, `gamma`, `T_max`, ...).
  */
 
-import type { Optimizer, ParamGroup } from './optimizer.js';
+import type { Optimizer, ParamGroup } from './optimizer.ts';
 
 /** Python's `%` (the result takes the divisor's sign). */
 function pyMod(a: number, b: number): number {

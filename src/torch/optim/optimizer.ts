@@ -7,10 +7,10 @@
  * loads from, `torch.optim.Optimizer.state_dict()`.
  */
 
-import { noGrad } from '../autograd.js';
-import { isFloatingDType } from '../dtype.js';
-import { keep, tidy } from '../scope.js';
-import { Tensor } from '../tensor.js';
+import { noGrad } from '../autograd.ts';
+import { isFloatingDType } from '../dtype.ts';
+import { keep, tidy } from '../scope.ts';
+import { Tensor } from '../tensor.ts';
 
 /** One value of a parameter's optimizer state: a tensor (kept), a number (`step`) or null. */
 export type StateValue = Tensor | number | boolean | null;

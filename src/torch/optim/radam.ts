@@ -11,9 +11,9 @@
  *   steps that update.
  */
 
-import * as aten from '../aten.js';
-import { keep } from '../scope.js';
-import { type Tensor, zerosLike } from '../tensor.js';
+import * as aten from '../aten.ts';
+import { keep } from '../scope.ts';
+import { type Tensor, zerosLike } from '../tensor.ts';
 import {
   checkBetas,
   checkBoolean,
@@ -22,7 +22,7 @@ import {
   Optimizer,
   type ParamGroup,
   type Params,
-} from './optimizer.js';
+} from './optimizer.ts';
 
 /** RAdam hyper-parameters (PyTorch's defaults). */
 export interface RAdamOptions {

@@ -4,9 +4,9 @@
  * (`_foreach_*`) ops used here run the same kernels on CPU, one native call per group).
  */
 
-import * as aten from '../aten.js';
-import { keep } from '../scope.js';
-import type { Tensor } from '../tensor.js';
+import * as aten from '../aten.ts';
+import { keep } from '../scope.ts';
+import type { Tensor } from '../tensor.ts';
 import {
   checkBoolean,
   checkNonNegative,
@@ -15,7 +15,7 @@ import {
   Optimizer,
   type ParamGroup,
   type Params,
-} from './optimizer.js';
+} from './optimizer.ts';
 
 /** SGD hyper-parameters (PyTorch's defaults except `lr`, which is required). */
 export interface SGDOptions {

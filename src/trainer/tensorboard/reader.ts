@@ -6,7 +6,7 @@
  */
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { decodeRecords } from './record.js';
+import { decodeRecords } from './record.ts';
 
 const WIRE_VARINT = 0;
 const WIRE_FIXED64 = 1;

@@ -2,7 +2,7 @@
  * TFRecord framing, the container of TensorBoard event files. Each record is
  * `uint64 length (LE) | uint32 masked_crc32c(length bytes) | data | uint32 masked_crc32c(data)`.
  */
-import { maskedCrc32c } from '../../util/crc.js';
+import { maskedCrc32c } from '../../util/crc.ts';
 
 /** Frames one record. */
 export function encodeRecord(data: Uint8Array): Uint8Array {

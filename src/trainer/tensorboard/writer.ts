@@ -6,11 +6,11 @@
 import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { encodeWav } from '../../audio/wav.js';
-import { encodePng } from '../../util/png.js';
-import { type HeatmapOptions, renderHeatmap } from './colormap.js';
-import { ProtoWriter } from './proto.js';
-import { encodeRecord } from './record.js';
+import { encodeWav } from '../../audio/wav.ts';
+import { encodePng } from '../../util/png.ts';
+import { type HeatmapOptions, renderHeatmap } from './colormap.ts';
+import { ProtoWriter } from './proto.ts';
+import { encodeRecord } from './record.ts';
 
 /** Options of `SummaryWriter`. */
 export interface SummaryWriterOptions {

@@ -5,9 +5,9 @@
  * Every loss returns a 0-d float tensor; `lengths` are int64 `[B]`.
  */
 
-import type { Tensor } from '../../torch/index.js';
-import * as torch from '../../torch/index.js';
-import { sequenceMask } from '../utils/helpers.js';
+import type { Tensor } from '../../torch/index.ts';
+import * as torch from '../../torch/index.ts';
+import { sequenceMask } from '../utils/helpers.ts';
 
 /** `[B, T, 1]` float mask from `lengths` `[B]` and `maxLength` T. */
 function frameMask(lengths: Tensor, maxLength: number): Tensor {

@@ -4,15 +4,15 @@
  * sentences, and the data loader the Trainer asks for. Model-specific logic (forward, inference, losses,
  * logs) lives in the model files.
  */
-import { AudioProcessor } from '../../audio/processor.js';
-import type { BaseTTSConfig } from '../../config/index.js';
-import { TTSDataset } from '../../data/dataset.js';
-import { type LoadedSamples, loadTtsSamples } from '../../data/samples.js';
+import { AudioProcessor } from '../../audio/processor.ts';
+import type { BaseTTSConfig } from '../../config/index.ts';
+import { TTSDataset } from '../../data/dataset.ts';
+import { type LoadedSamples, loadTtsSamples } from '../../data/samples.ts';
 import { BaseTrainerModel, type OutputKind } from '../../models/base_model.ts';
-import { TTSTokenizer } from '../../text/tokenizer.js';
-import type { Tensor } from '../../torch/index.js';
-import * as torch from '../../torch/index.js';
-import type { Batch, BatchSource, LogAssets, TrainerContext } from '../../trainer/api.js';
+import { TTSTokenizer } from '../../text/tokenizer.ts';
+import type { Tensor } from '../../torch/index.ts';
+import * as torch from '../../torch/index.ts';
+import type { Batch, BatchSource, LogAssets, TrainerContext } from '../../trainer/api.ts';
 import {
   batchSpeakerInputs,
   inferenceSpeakerInputs,

@@ -11,21 +11,21 @@
  * Public layouts: tokens `[B, T_en]` int64, mels `[B, T_de, C]` (frames x channels), as Coqui's API.
  */
 
-import type { Tensor } from '../../torch/index.js';
-import * as torch from '../../torch/index.js';
-import { Embedding } from '../../torch/nn/index.js';
-import type { Batch, ModelLogger, StepResult } from '../../trainer/api.js';
-import type { GlowTTSConfig } from '../configs/glow_tts_config.js';
-import type { FlowOutput } from '../layers/generic/normalization.js';
-import { ActNorm } from '../layers/generic/normalization.js';
-import { Decoder } from '../layers/glow_tts/decoder.js';
-import { Encoder, type EncoderOutput } from '../layers/glow_tts/encoder.js';
-import { GlowTTSLoss, type GlowTTSLossDict } from '../layers/losses.js';
-import { attentionMask, expandPrior, monotonicAlignment, paddingMask } from '../utils/alignment.js';
-import { generatePath } from '../utils/helpers.js';
-import { createTTSLogs, logTTSOutputs, type TTSLogs } from '../utils/logging.js';
+import type { Tensor } from '../../torch/index.ts';
+import * as torch from '../../torch/index.ts';
+import { Embedding } from '../../torch/nn/index.ts';
+import type { Batch, ModelLogger, StepResult } from '../../trainer/api.ts';
+import type { GlowTTSConfig } from '../configs/glow_tts_config.ts';
+import type { FlowOutput } from '../layers/generic/normalization.ts';
+import { ActNorm } from '../layers/generic/normalization.ts';
+import { Decoder } from '../layers/glow_tts/decoder.ts';
+import { Encoder, type EncoderOutput } from '../layers/glow_tts/encoder.ts';
+import { GlowTTSLoss, type GlowTTSLossDict } from '../layers/losses.ts';
+import { attentionMask, expandPrior, monotonicAlignment, paddingMask } from '../utils/alignment.ts';
+import { generatePath } from '../utils/helpers.ts';
+import { createTTSLogs, logTTSOutputs, type TTSLogs } from '../utils/logging.ts';
 import { checkOutputFrames } from '../utils/output_limit.ts';
-import { BaseTTS, type TTSBatch, type TTSModelParts } from './base_tts.js';
+import { BaseTTS, type TTSBatch, type TTSModelParts } from './base_tts.ts';
 
 /** Speaker conditioning inputs. */
 export interface GlowTTSAuxInput {

@@ -19,25 +19,25 @@
  */
 
 import type { OptimizerGroups } from '../../models/base_model.ts';
-import type { Tensor } from '../../torch/index.js';
-import * as torch from '../../torch/index.js';
-import { Embedding, type Module } from '../../torch/nn/index.js';
-import { xavierUniform_ } from '../../torch/nn/init.js';
-import type { LoadStateDictReport, StateDictLike } from '../../torch/nn/module.js';
-import type { Batch, LogOutputs, ModelLogger, TrainerContext } from '../../trainer/api.js';
-import type { VitsConfig } from '../configs/vits_config.js';
-import { DurationPredictor } from '../layers/glow_tts/duration_predictor.js';
-import { vitsWaveformDecoder } from '../layers/vits/decoder.js';
-import { VitsDiscriminator } from '../layers/vits/discriminator.js';
-import { VitsDiscriminatorLoss, VitsGeneratorLoss } from '../layers/vits/losses.js';
-import { PosteriorEncoder, ResidualCouplingBlocks, TextEncoder } from '../layers/vits/networks.js';
+import type { Tensor } from '../../torch/index.ts';
+import * as torch from '../../torch/index.ts';
+import { Embedding, type Module } from '../../torch/nn/index.ts';
+import { xavierUniform_ } from '../../torch/nn/init.ts';
+import type { LoadStateDictReport, StateDictLike } from '../../torch/nn/module.ts';
+import type { Batch, LogOutputs, ModelLogger, TrainerContext } from '../../trainer/api.ts';
+import type { VitsConfig } from '../configs/vits_config.ts';
+import { DurationPredictor } from '../layers/glow_tts/duration_predictor.ts';
+import { vitsWaveformDecoder } from '../layers/vits/decoder.ts';
+import { VitsDiscriminator } from '../layers/vits/discriminator.ts';
+import { VitsDiscriminatorLoss, VitsGeneratorLoss } from '../layers/vits/losses.ts';
+import { PosteriorEncoder, ResidualCouplingBlocks, TextEncoder } from '../layers/vits/networks.ts';
 import {
   batchSpectrograms,
   type VitsMelParams,
   type VitsStftParams,
   wavToMel,
-} from '../layers/vits/spectrogram.js';
-import { StochasticDurationPredictor } from '../layers/vits/stochastic_duration_predictor.js';
+} from '../layers/vits/spectrogram.ts';
+import { StochasticDurationPredictor } from '../layers/vits/stochastic_duration_predictor.ts';
 import type {
   VitsAuxInput,
   VitsBatch,
@@ -49,17 +49,17 @@ import type {
   VitsParts,
   VitsStepResult,
   VitsWaveformDecoder,
-} from '../layers/vits/types.js';
+} from '../layers/vits/types.ts';
 import { expandPrior, gaussianLogLikelihood } from '../utils/alignment.ts';
-import { generatePath, maximumPath, sequenceMask } from '../utils/helpers.js';
+import { generatePath, maximumPath, sequenceMask } from '../utils/helpers.ts';
 import { LanguageManager } from '../utils/languages.ts';
-import { type NoiseSource, torchNoise } from '../utils/noise.js';
+import { type NoiseSource, torchNoise } from '../utils/noise.ts';
 import { checkOutputFrames } from '../utils/output_limit.ts';
-import { randSegments, segment } from '../utils/segments.js';
+import { randSegments, segment } from '../utils/segments.ts';
 import { batchSpeakerInputs, speakerConfigOf } from '../utils/speakers.ts';
-import { BaseTTS, figureOf } from './base_tts.js';
+import { BaseTTS, figureOf } from './base_tts.ts';
 
-export type * from '../layers/vits/types.js';
+export type * from '../layers/vits/types.ts';
 
 /** Channels of the stochastic / deterministic duration predictors (fixed in Coqui). */
 const SDP_CHANNELS = 192;

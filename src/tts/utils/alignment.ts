@@ -8,9 +8,9 @@
  * on the device of the inputs.
  */
 
-import type { DType, Tensor } from '../../torch/index.js';
-import * as torch from '../../torch/index.js';
-import { maximumPath, sequenceMask } from './helpers.js';
+import type { DType, Tensor } from '../../torch/index.ts';
+import * as torch from '../../torch/index.ts';
+import { maximumPath, sequenceMask } from './helpers.ts';
 
 /**
  * The padding mask of a padded batch, `[B, 1, T]` in `dtype`: 1 on valid steps, 0 on padding

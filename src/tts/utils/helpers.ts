@@ -5,8 +5,8 @@
  * Layouts follow Coqui: token axis `T_en`, decoder (frame) axis `T_de`, alignments `[B, T_en, T_de]`.
  */
 
-import type { Tensor } from '../../torch/index.js';
-import * as torch from '../../torch/index.js';
+import type { Tensor } from '../../torch/index.ts';
+import * as torch from '../../torch/index.ts';
 
 /**
  * A `[B, T]` bool mask, true where `t < lengths[b]` (Coqui's `sequence_mask`), on the device of `lengths`.

@@ -10,10 +10,10 @@
  * ```
  */
 
-import type { Tensor } from '../../torch/index.js';
-import * as torch from '../../torch/index.js';
-import type { ModelLogger } from '../../trainer/api.js';
-import { figureOf } from '../models/base_tts.js';
+import type { Tensor } from '../../torch/index.ts';
+import * as torch from '../../torch/index.ts';
+import type { ModelLogger } from '../../trainer/api.ts';
+import { figureOf } from '../models/base_tts.ts';
 
 /** A dashboard figure: row-major `[height, width]` values. */
 export type TTSFigure = ReturnType<typeof figureOf>;

@@ -5,8 +5,8 @@
  * (`ReplayNoise`) without patching anything.
  */
 
-import type { Tensor } from '../../torch/index.js';
-import * as torch from '../../torch/index.js';
+import type { Tensor } from '../../torch/index.ts';
+import * as torch from '../../torch/index.ts';
 
 /** Where a draw happens (for error messages and for sources that treat sites differently). */
 export type NoiseSite =

@@ -3,9 +3,9 @@
  * only a random window of z per item, and the GAN vocoders train on random windows of audio.
  */
 
-import type { Tensor } from '../../torch/index.js';
-import * as torch from '../../torch/index.js';
-import { type NoiseSource, torchNoise } from './noise.js';
+import type { Tensor } from '../../torch/index.ts';
+import * as torch from '../../torch/index.ts';
+import { type NoiseSource, torchNoise } from './noise.ts';
 
 /**
  * The window `[start_b, start_b + size)` of each item of `x` `[B, C, T]` -> `[B, C, size]`.

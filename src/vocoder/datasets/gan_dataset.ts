@@ -8,14 +8,14 @@
  * Batches: `input` mel `[B, C, frames]`, `waveform` `[B, 1, seqLen]` (and `inputDisc` / `waveformDisc`, another
  * item of the batch's epoch, with `returnPairs`: Coqui's `diff_samples_for_G_and_D`).
  */
-import { resample } from '../../audio/resample.js';
-import { readWav } from '../../audio/wav.js';
-import type { MelExtractor } from '../../data/dataset.js';
-import { epochSeed, SeededRandom } from '../../data/random.js';
-import * as torch from '../../torch/index.js';
-import type { Batch, BatchSource } from '../../trainer/api.js';
-import { readNpy } from './npy.js';
-import type { VocoderItem } from './preprocess.js';
+import { resample } from '../../audio/resample.ts';
+import { readWav } from '../../audio/wav.ts';
+import type { MelExtractor } from '../../data/dataset.ts';
+import { epochSeed, SeededRandom } from '../../data/random.ts';
+import * as torch from '../../torch/index.ts';
+import type { Batch, BatchSource } from '../../trainer/api.ts';
+import { readNpy } from './npy.ts';
+import type { VocoderItem } from './preprocess.ts';
 
 /** What the dataset needs from an audio processor (`AudioProcessor` implements it). */
 export interface VocoderAudio extends MelExtractor {

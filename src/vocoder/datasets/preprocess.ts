@@ -5,7 +5,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
-import { SeededRandom } from '../../data/random.js';
+import { SeededRandom } from '../../data/random.ts';
 
 /** A wav file, or a wav file with its precomputed mel. */
 export type VocoderItem = string | { wav: string; feat: string };

@@ -4,9 +4,9 @@
  * around a residual path. State-dict names are Coqui's (`convs1.0`, `convs2.0` / `convs.0`).
  */
 
-import type { Tensor } from '../../torch/index.js';
-import * as torch from '../../torch/index.js';
-import { Conv1d, Module, ModuleList, removeWeightNorm, weightNorm } from '../../torch/nn/index.js';
+import type { Tensor } from '../../torch/index.ts';
+import * as torch from '../../torch/index.ts';
+import { Conv1d, Module, ModuleList, removeWeightNorm, weightNorm } from '../../torch/nn/index.ts';
 
 /** Slope of HiFiGAN's leaky ReLUs. */
 export const LRELU_SLOPE = 0.1;
@@ -41,11 +41,11 @@ export class ResBlock1 extends Module implements HifiganResBlock {
 
   constructor(channels: number, kernelSize = 3, dilation: readonly number[] = [1, 3, 5]) {
     super();
-    this.convs1 = this.module(
+    this.convs1 = this.registerModule(
       'convs1',
       new ModuleList(dilation.map((d) => dilatedConv(channels, kernelSize, d))),
     );
-    this.convs2 = this.module(
+    this.convs2 = this.registerModule(
       'convs2',
       new ModuleList(dilation.map(() => dilatedConv(channels, kernelSize, 1))),
     );
@@ -75,7 +75,7 @@ export class ResBlock2 extends Module implements HifiganResBlock {
 
   constructor(channels: number, kernelSize = 3, dilation: readonly number[] = [1, 3]) {
     super();
-    this.convs = this.module(
+    this.convs = this.registerModule(
       'convs',
       new ModuleList(dilation.map((d) => dilatedConv(channels, kernelSize, d))),
     );

@@ -7,11 +7,11 @@
  * Waveforms are `[B, 1, T]` (or `[B, T]`) in [-1, 1]; scores are lists of `[B, N]` (one per sub-discriminator).
  */
 
-import { melFilterbank } from '../../audio/mel.js';
-import { type StftParams, stftMagnitudeFloored } from '../../audio/stft.js';
-import type { Tensor } from '../../torch/index.js';
-import * as torch from '../../torch/index.js';
-import type { LossDict } from '../../trainer/api.js';
+import { melFilterbank } from '../../audio/mel.ts';
+import { type StftParams, stftMagnitudeFloored } from '../../audio/stft.ts';
+import type { Tensor } from '../../torch/index.ts';
+import * as torch from '../../torch/index.ts';
+import type { LossDict } from '../../trainer/api.ts';
 
 // ----- spectrograms ----------------------------------------------------------------------------------------
 

@@ -4,8 +4,8 @@
  * (reflection padding; folding every weight norm of a network at once).
  */
 
-import type { Tensor } from '../../torch/index.js';
-import * as torch from '../../torch/index.js';
+import type { Tensor } from '../../torch/index.ts';
+import * as torch from '../../torch/index.ts';
 import {
   Conv1d,
   LeakyReLU,
@@ -15,7 +15,7 @@ import {
   Sequential,
   weightNorm,
   weightNormsOf,
-} from '../../torch/nn/index.js';
+} from '../../torch/nn/index.ts';
 
 /** Reflection padding of the time axis (PyTorch's `nn.ReflectionPad1d`): `[B, C, T]` -> `[B, C, T + 2p]`. */
 export class ReflectionPad1d extends Module {
@@ -60,8 +60,8 @@ export class ResidualStack extends Module {
         ),
       );
     }
-    this.blocks = this.module('blocks', new ModuleList(blocks));
-    this.shortcuts = this.module(
+    this.blocks = this.registerModule('blocks', new ModuleList(blocks));
+    this.shortcuts = this.registerModule(
       'shortcuts',
       new ModuleList(blocks.map(() => weightNorm(new Conv1d(channels, channels, 1)))),
     );

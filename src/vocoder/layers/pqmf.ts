@@ -8,9 +8,9 @@
  * `[1, N, taps + 1]`, `updown_filter` `[N, N, N]` (the zero-stuffing upsampler).
  */
 
-import type { Tensor } from '../../torch/index.js';
-import * as torch from '../../torch/index.js';
-import { Module } from '../../torch/nn/index.js';
+import type { Tensor } from '../../torch/index.ts';
+import * as torch from '../../torch/index.ts';
+import { Module } from '../../torch/nn/index.ts';
 
 /** Modified Bessel function of the first kind, order 0 (power series; converges fast for the Kaiser betas). */
 function besselI0(x: number): number {

@@ -3,16 +3,16 @@
  * waveform `[B, 1, T · hop]`, with the config's audio processor and the vocoder data lists (every wav under
  * `dataPath`, or wav + precomputed mel pairs with `featurePath`, split into eval and train by `evalSplitSize`).
  */
-import { AudioProcessor } from '../../audio/processor.js';
-import { resample } from '../../audio/resample.js';
-import { readWav } from '../../audio/wav.js';
-import { BaseTrainerModel, type OptimizerConfig } from '../../models/base_model.js';
-import type { Tensor } from '../../torch/index.js';
-import * as torch from '../../torch/index.js';
-import type { Batch, LogAssets } from '../../trainer/api.js';
-import type { BaseVocoderConfig } from '../configs/shared_configs.js';
-import { readNpy } from '../datasets/npy.js';
-import { loadWavData, loadWavFeatData, type VocoderItem } from '../datasets/preprocess.js';
+import { AudioProcessor } from '../../audio/processor.ts';
+import { resample } from '../../audio/resample.ts';
+import { readWav } from '../../audio/wav.ts';
+import { BaseTrainerModel, type OptimizerConfig } from '../../models/base_model.ts';
+import type { Tensor } from '../../torch/index.ts';
+import * as torch from '../../torch/index.ts';
+import type { Batch, LogAssets } from '../../trainer/api.ts';
+import type { BaseVocoderConfig } from '../configs/shared_configs.ts';
+import { readNpy } from '../datasets/npy.ts';
+import { loadWavData, loadWavFeatData, type VocoderItem } from '../datasets/preprocess.ts';
 
 /** Parts a vocoder can be given instead of building them from its config. */
 export interface VocoderParts {

@@ -12,8 +12,8 @@
  * are Coqui's (`model_g.*`, `model_d.*`), so Coqui GAN checkpoints load.
  */
 
-import type { Tensor } from '../../torch/index.js';
-import * as torch from '../../torch/index.js';
+import type { Tensor } from '../../torch/index.ts';
+import * as torch from '../../torch/index.ts';
 import type {
   Batch,
   BatchSource,
@@ -21,13 +21,13 @@ import type {
   ModelLogger,
   StepResult,
   TrainerContext,
-} from '../../trainer/api.js';
-import type { BaseGANVocoderConfig } from '../configs/shared_configs.js';
-import { GANDataset } from '../datasets/gan_dataset.js';
-import { DiscriminatorLoss, GeneratorLoss } from '../layers/losses.js';
-import { BaseVocoder, type VocoderInferenceOutput, type VocoderParts } from './base_vocoder.js';
-import type { DiscriminatorOutput, WaveformDiscriminator } from './hifigan_discriminator.js';
-import { setupDiscriminator, setupGenerator, type VocoderGenerator } from './setup.js';
+} from '../../trainer/api.ts';
+import type { BaseGANVocoderConfig } from '../configs/shared_configs.ts';
+import { GANDataset } from '../datasets/gan_dataset.ts';
+import { DiscriminatorLoss, GeneratorLoss } from '../layers/losses.ts';
+import { BaseVocoder, type VocoderInferenceOutput, type VocoderParts } from './base_vocoder.ts';
+import type { DiscriminatorOutput, WaveformDiscriminator } from './hifigan_discriminator.ts';
+import { setupDiscriminator, setupGenerator, type VocoderGenerator } from './setup.ts';
 
 /** A formatted batch: mel `[B, C, F]` and waveform `[B, 1, T]` (and the discriminator's own pair). */
 export interface GANBatch extends Batch {
@@ -58,8 +58,8 @@ export class GAN extends BaseVocoder<BaseGANVocoderConfig, GANBatch, GANOutputs,
 
   constructor(config: BaseGANVocoderConfig, parts: VocoderParts = {}) {
     super(config, parts);
-    this.modelG = this.module('model_g', setupGenerator(config));
-    this.modelD = this.module('model_d', setupDiscriminator(config));
+    this.modelG = this.registerModule('model_g', setupGenerator(config));
+    this.modelD = this.registerModule('model_d', setupDiscriminator(config));
   }
 
   /** Mel `[B, C, T]` -> generator output `[B, bands, T · hop / bands]` (Coqui's `GAN.forward`). */

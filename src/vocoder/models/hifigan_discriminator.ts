@@ -10,11 +10,11 @@
  * strides, paddings, groups and periods are always Coqui's.
  */
 
-import type { Tensor } from '../../torch/index.js';
-import * as torch from '../../torch/index.js';
-import { Conv1d, Conv2d, Module, ModuleList, weightNorm } from '../../torch/nn/index.js';
-import { spectralNorm } from '../../torch/nn/spectral_norm.js';
-import { LRELU_SLOPE } from '../layers/hifigan.js';
+import type { Tensor } from '../../torch/index.ts';
+import * as torch from '../../torch/index.ts';
+import { Conv1d, Conv2d, Module, ModuleList, weightNorm } from '../../torch/nn/index.ts';
+import { spectralNorm } from '../../torch/nn/spectral_norm.ts';
+import { LRELU_SLOPE } from '../layers/hifigan.ts';
 
 /** Scores and feature maps of a (multi-)discriminator, one entry per sub-discriminator. */
 export interface DiscriminatorOutput {
@@ -87,7 +87,7 @@ export class DiscriminatorP extends Module {
   ) {
     super();
     const ins = [1, ...channels];
-    this.convs = this.module(
+    this.convs = this.registerModule(
       'convs',
       new ModuleList(
         channels.map((c, i) =>
@@ -100,7 +100,7 @@ export class DiscriminatorP extends Module {
         ),
       ),
     );
-    this.convPost = this.module(
+    this.convPost = this.registerModule(
       'conv_post',
       wn(new Conv2d(channels[channels.length - 1], 1, [3, 1], { padding: [1, 0] })),
     );
@@ -131,7 +131,7 @@ export class DiscriminatorS extends Module {
     super();
     const norm = useSpectralNorm ? sn : wn;
     const ins = [1, ...channels];
-    this.convs = this.module(
+    this.convs = this.registerModule(
       'convs',
       new ModuleList(
         SCALE_LAYERS.map((l, i) =>
@@ -145,7 +145,7 @@ export class DiscriminatorS extends Module {
         ),
       ),
     );
-    this.convPost = this.module('conv_post', norm(new Conv1d(channels[6], 1, 3, { padding: 1 })));
+    this.convPost = this.registerModule('conv_post', norm(new Conv1d(channels[6], 1, 3, { padding: 1 })));
   }
 
   forward(x: Tensor): { score: Tensor; feat: Tensor[] } {
@@ -159,7 +159,7 @@ export class MultiPeriodDiscriminator extends Module {
 
   constructor(channels?: readonly number[]) {
     super();
-    this.discriminators = this.module(
+    this.discriminators = this.registerModule(
       'discriminators',
       new ModuleList(HIFIGAN_PERIODS.map((p) => new DiscriminatorP(p, channels))),
     );
@@ -176,7 +176,7 @@ export class MultiScaleDiscriminator extends Module {
 
   constructor(channels?: readonly number[]) {
     super();
-    this.discriminators = this.module(
+    this.discriminators = this.registerModule(
       'discriminators',
       new ModuleList([
         new DiscriminatorS(true, channels),
@@ -214,8 +214,8 @@ export class HifiganDiscriminator extends Module implements WaveformDiscriminato
 
   constructor(readonly widths: HifiganDiscriminatorWidths = COQUI_HIFIGAN_WIDTHS) {
     super();
-    this.mpd = this.module('mpd', new MultiPeriodDiscriminator(widths.periodChannels));
-    this.msd = this.module('msd', new MultiScaleDiscriminator(widths.scaleChannels));
+    this.mpd = this.registerModule('mpd', new MultiPeriodDiscriminator(widths.periodChannels));
+    this.msd = this.registerModule('msd', new MultiScaleDiscriminator(widths.scaleChannels));
   }
 
   forward(x: Tensor): DiscriminatorOutput {

@@ -8,8 +8,8 @@
  * (`conv_pre`, `ups.i`, `resblocks.j`, `conv_post`, optional `cond_layer`).
  */
 
-import type { Tensor } from '../../torch/index.js';
-import * as torch from '../../torch/index.js';
+import type { Tensor } from '../../torch/index.ts';
+import * as torch from '../../torch/index.ts';
 import {
   Conv1d,
   ConvTranspose1d,
@@ -17,8 +17,8 @@ import {
   ModuleList,
   removeWeightNorm,
   weightNorm,
-} from '../../torch/nn/index.js';
-import { type HifiganResBlock, LRELU_SLOPE, ResBlock1, ResBlock2 } from '../layers/hifigan.js';
+} from '../../torch/nn/index.ts';
+import { type HifiganResBlock, LRELU_SLOPE, ResBlock1, ResBlock2 } from '../layers/hifigan.ts';
 
 /** The generator's hyper-parameters (Coqui's `HifiganGenerator` arguments). */
 export interface HifiganGeneratorArgs {
@@ -67,9 +67,12 @@ export class HifiganGenerator extends Module {
     this.numKernels = a.resblockKernelSizes.length;
     this.numUpsamples = a.upsampleFactors.length;
     const c0 = a.upsampleInitialChannel;
-    this.convPre = this.module('conv_pre', weightNorm(new Conv1d(a.inChannels, c0, 7, { padding: 3 })));
+    this.convPre = this.registerModule(
+      'conv_pre',
+      weightNorm(new Conv1d(a.inChannels, c0, 7, { padding: 3 })),
+    );
     const channels = (i: number) => Math.floor(c0 / 2 ** i);
-    this.ups = this.module(
+    this.ups = this.registerModule(
       'ups',
       new ModuleList(
         a.upsampleFactors.map((u, i) => {
@@ -94,8 +97,8 @@ export class HifiganGenerator extends Module {
         );
       });
     }
-    this.resblocks = this.module('resblocks', new ModuleList(blocks));
-    this.convPost = this.module(
+    this.resblocks = this.registerModule('resblocks', new ModuleList(blocks));
+    this.convPost = this.registerModule(
       'conv_post',
       weightNorm(
         new Conv1d(channels(this.numUpsamples), a.outChannels, 7, {
@@ -105,7 +108,7 @@ export class HifiganGenerator extends Module {
       ),
     );
     const cond = a.condChannels ?? 0;
-    this.condLayer = cond > 0 ? this.module('cond_layer', new Conv1d(cond, c0, 1)) : null;
+    this.condLayer = cond > 0 ? this.registerModule('cond_layer', new Conv1d(cond, c0, 1)) : null;
     if (a.convPreWeightNorm === false) removeWeightNorm(this.convPre);
     if (a.convPostWeightNorm === false) removeWeightNorm(this.convPost);
   }

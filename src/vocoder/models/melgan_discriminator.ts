@@ -4,11 +4,11 @@
  * State-dict names are Coqui's (`discriminators.i.layers.j.1`, ...). Every conv has weight norm.
  */
 
-import type { Tensor } from '../../torch/index.js';
-import * as torch from '../../torch/index.js';
-import { Conv1d, LeakyReLU, Module, ModuleList, Sequential, weightNorm } from '../../torch/nn/index.js';
-import { ReflectionPad1d } from '../layers/melgan.js';
-import type { DiscriminatorOutput, WaveformDiscriminator } from './hifigan_discriminator.js';
+import type { Tensor } from '../../torch/index.ts';
+import * as torch from '../../torch/index.ts';
+import { Conv1d, LeakyReLU, Module, ModuleList, Sequential, weightNorm } from '../../torch/nn/index.ts';
+import { ReflectionPad1d } from '../layers/melgan.ts';
+import type { DiscriminatorOutput, WaveformDiscriminator } from './hifigan_discriminator.ts';
 
 /** Coqui's `MelganDiscriminator` / `MelganMultiscaleDiscriminator` arguments. */
 export interface MelganDiscriminatorArgs {
@@ -67,7 +67,7 @@ export class MelganDiscriminator extends Module {
       new Sequential(weightNorm(new Conv1d(cOut, cOut, k0, { padding: (k0 - 1) / 2 })), lrelu()),
       weightNorm(new Conv1d(cOut, args.outChannels ?? 1, k1, { padding: (k1 - 1) / 2 })),
     );
-    this.layers = this.module('layers', new ModuleList(layers));
+    this.layers = this.registerModule('layers', new ModuleList(layers));
   }
 
   forward(x: Tensor): { score: Tensor; feat: Tensor[] } {
@@ -108,7 +108,7 @@ export class MelganMultiscaleDiscriminator extends Module implements WaveformDis
       padding: args.poolingPadding ?? 2,
     };
     const d = { downsampleFactors: [4, 4, 4], ...args };
-    this.discriminators = this.module(
+    this.discriminators = this.registerModule(
       'discriminators',
       new ModuleList(Array.from({ length: args.numScales ?? 3 }, () => new MelganDiscriminator(d))),
     );

@@ -10,8 +10,8 @@
  * `layers.4.blocks.0.2`, ...; parameter-free layers keep their index). Every conv has weight norm.
  */
 
-import type { Tensor } from '../../torch/index.js';
-import * as torch from '../../torch/index.js';
+import type { Tensor } from '../../torch/index.ts';
+import * as torch from '../../torch/index.ts';
 import {
   Conv1d,
   ConvTranspose1d,
@@ -21,9 +21,9 @@ import {
   Tanh,
   type UnaryModule,
   weightNorm,
-} from '../../torch/nn/index.js';
-import { ReflectionPad1d, ResidualStack, removeAllWeightNorms } from '../layers/melgan.js';
-import { PQMF } from '../layers/pqmf.js';
+} from '../../torch/nn/index.ts';
+import { ReflectionPad1d, ResidualStack, removeAllWeightNorms } from '../layers/melgan.ts';
+import { PQMF } from '../layers/pqmf.ts';
 
 /** The generator's hyper-parameters (Coqui's `MelganGenerator` arguments). */
 export interface MelganGeneratorArgs {
@@ -84,7 +84,7 @@ export class MelganGenerator extends Module {
       weightNorm(new Conv1d(channels, args.outChannels ?? 1, projKernel)),
       new Tanh(),
     );
-    this.layers = this.module('layers', new Sequential(...layers));
+    this.layers = this.registerModule('layers', new Sequential(...layers));
   }
 
   /** Mel `[B, C_mel, T]` -> `[B, outChannels, T * prod(upsampleFactors)]`. */
@@ -114,7 +114,7 @@ export class MultibandMelganGenerator extends MelganGenerator {
 
   constructor(args: MelganGeneratorArgs = {}) {
     super({ outChannels: 4, baseChannels: 384, upsampleFactors: [2, 8, 2, 2], ...args });
-    this.pqmfLayer = this.module('pqmf_layer', new PQMF({ N: 4, taps: 62, cutoff: 0.15, beta: 9.0 }));
+    this.pqmfLayer = this.registerModule('pqmf_layer', new PQMF({ N: 4, taps: 62, cutoff: 0.15, beta: 9.0 }));
   }
 
   /** Waveform `[B, 1, T]` -> sub-bands `[B, 4, T / 4]`. */

@@ -2,21 +2,21 @@
  * The GAN vocoder networks by Coqui's names (`generator_model`, `discriminator_model`): Coqui's
  * `setup_generator` / `setup_discriminator` as a table from name to constructor.
  */
-import type { Tensor } from '../../torch/index.js';
-import type { Module } from '../../torch/nn/index.js';
+import type { Tensor } from '../../torch/index.ts';
+import type { Module } from '../../torch/nn/index.ts';
 import type {
   BaseGANVocoderConfig,
   DiscriminatorModelName,
   GeneratorModelName,
-} from '../configs/shared_configs.js';
+} from '../configs/shared_configs.ts';
 import {
   COQUI_HIFIGAN_WIDTHS,
   HifiganDiscriminator,
   type WaveformDiscriminator,
-} from './hifigan_discriminator.js';
-import { HifiganGenerator } from './hifigan_generator.js';
-import { MelganMultiscaleDiscriminator } from './melgan_discriminator.js';
-import { FullbandMelganGenerator, MelganGenerator, MultibandMelganGenerator } from './melgan_generator.js';
+} from './hifigan_discriminator.ts';
+import { HifiganGenerator } from './hifigan_generator.ts';
+import { MelganMultiscaleDiscriminator } from './melgan_discriminator.ts';
+import { FullbandMelganGenerator, MelganGenerator, MultibandMelganGenerator } from './melgan_generator.ts';
 
 /** What the GAN model needs from a generator. */
 export interface VocoderGenerator extends Module {

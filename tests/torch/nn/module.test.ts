@@ -23,8 +23,8 @@ class Tiny extends Module {
   readonly steps: Tensor;
   constructor() {
     super();
-    this.fc = this.module('fc', new Linear(3, 2));
-    this.gain = this.param('gain', torch.ones([2]));
+    this.fc = this.registerModule('fc', new Linear(3, 2));
+    this.gain = this.registerParameter('gain', torch.ones([2]));
     this.steps = this.buffer('steps', torch.zeros([], { dtype: 'int64' }));
   }
   forward(x: Tensor): Tensor {

@@ -43,17 +43,17 @@ class Block extends Module {
   readonly mask: Tensor;
   constructor(c: number) {
     super();
-    this.conv = this.module('conv', weightNorm(new Conv1d(c, c, 3, { padding: 1 })));
-    this.norm = this.module('norm', new LayerNorm(c));
-    this.bn = this.module('bn', new BatchNorm1d(c));
-    this.logs = this.param('logs', torch.zeros([1, c, 1]));
+    this.conv = this.registerModule('conv', weightNorm(new Conv1d(c, c, 3, { padding: 1 })));
+    this.norm = this.registerModule('norm', new LayerNorm(c));
+    this.bn = this.registerModule('bn', new BatchNorm1d(c));
+    this.logs = this.registerParameter('logs', torch.zeros([1, c, 1]));
     this.mask = this.buffer('mask', torch.ones([1, c, 1]), { persistent: false });
   }
 }
 
 class Net extends Module {
-  readonly emb = this.module('emb', new Embedding(10, 4, { paddingIdx: 0 }));
-  readonly encoder = this.module(
+  readonly emb = this.registerModule('emb', new Embedding(10, 4, { paddingIdx: 0 }));
+  readonly encoder = this.registerModule(
     'encoder',
     new Sequential(
       new Conv1d(4, 8, 5, { padding: 2 }),
@@ -62,22 +62,22 @@ class Net extends Module {
       new Conv1d(8, 4, 1, { bias: false }),
     ),
   );
-  readonly flows = this.module('flows', new ModuleList([new Block(4), new Block(4)]));
-  readonly lstm = this.module(
+  readonly flows = this.registerModule('flows', new ModuleList([new Block(4), new Block(4)]));
+  readonly lstm = this.registerModule(
     'lstm',
     new LSTM(4, 3, { numLayers: 2, bidirectional: true, batchFirst: true }),
   );
-  readonly cell = this.module('cell', new LSTMCell(6, 5));
-  readonly proj = this.module('proj', new Linear(6, 2));
-  readonly up = this.module('up', new ConvTranspose1d(4, 2, 4, { stride: 2 }));
-  readonly gn = this.module('gn', new GroupNorm(2, 4));
-  readonly inorm = this.module('inorm', new InstanceNorm1d(4, { affine: true }));
-  readonly conv2 = this.module('conv2', new Conv2d(1, 2, [3, 5], { padding: [1, 2] }));
-  readonly heads = this.module(
+  readonly cell = this.registerModule('cell', new LSTMCell(6, 5));
+  readonly proj = this.registerModule('proj', new Linear(6, 2));
+  readonly up = this.registerModule('up', new ConvTranspose1d(4, 2, 4, { stride: 2 }));
+  readonly gn = this.registerModule('gn', new GroupNorm(2, 4));
+  readonly inorm = this.registerModule('inorm', new InstanceNorm1d(4, { affine: true }));
+  readonly conv2 = this.registerModule('conv2', new Conv2d(1, 2, [3, 5], { padding: [1, 2] }));
+  readonly heads = this.registerModule(
     'heads',
     new ModuleDict({ dur: new Linear(4, 1), pitch: new Linear(4, 1, { bias: false }) }),
   );
-  readonly scale = this.param('scale', torch.ones([1]), { requiresGrad: false });
+  readonly scale = this.registerParameter('scale', torch.ones([1]), { requiresGrad: false });
 }
 
 const ref = fixture<Names>('names.json');

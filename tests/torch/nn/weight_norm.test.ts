@@ -133,7 +133,7 @@ class Wrapper extends Module {
   constructor(norm: boolean) {
     super();
     const c = new Conv1d(3, 4, 3);
-    this.conv = this.module('conv', norm ? weightNorm(c) : c);
+    this.conv = this.registerModule('conv', norm ? weightNorm(c) : c);
   }
 }
 

@@ -3,10 +3,10 @@
  * dropout -> conv -> LayerNorm -> GLU layers. Coqui's `TTS.tts.layers.generic.gated_conv`.
  */
 
-import type { Tensor } from '../../../torch/index.js';
-import * as torch from '../../../torch/index.js';
-import { Conv1d, Module, ModuleList } from '../../../torch/nn/index.js';
-import { LayerNorm } from './normalization.js';
+import type { Tensor } from '../../../torch/index.ts';
+import * as torch from '../../../torch/index.ts';
+import { Conv1d, Module, ModuleList } from '../../../torch/nn/index.ts';
+import { LayerNorm } from './normalization.ts';
 
 /** `[B, C, T]` -> `[B, C, T]`. */
 export class GatedConvBlock extends Module {

@@ -3,9 +3,9 @@
  * `TTS.tts.layers.generic.normalization`).
  */
 
-import type { Tensor } from '../../../torch/index.js';
-import * as torch from '../../../torch/index.js';
-import { Module } from '../../../torch/nn/index.js';
+import type { Tensor } from '../../../torch/index.ts';
+import * as torch from '../../../torch/index.ts';
+import { Module } from '../../../torch/nn/index.ts';
 
 /**
  * Layer norm over channels of `[B, C, T]` with affine `gamma`/`beta` of shape `[1, C, 1]` (Coqui's

@@ -3,9 +3,9 @@
  * "residual_conv_bn" Glow-TTS encoder and the SpeedySpeech encoder/decoder.
  */
 
-import type { Tensor } from '../../../torch/index.js';
-import * as torch from '../../../torch/index.js';
-import { BatchNorm1d, Conv1d, Module, ModuleList } from '../../../torch/nn/index.js';
+import type { Tensor } from '../../../torch/index.ts';
+import * as torch from '../../../torch/index.ts';
+import { BatchNorm1d, Conv1d, Module, ModuleList } from '../../../torch/nn/index.ts';
 
 /** conv1d (dilated, zero "same" padding applied after the conv) -> ReLU -> BatchNorm. `[B, C_in, T]` -> `[B, C_out, T]`. */
 export class Conv1dBN extends Module {

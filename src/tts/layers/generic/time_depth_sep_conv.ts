@@ -4,9 +4,9 @@
  * `TTS.tts.layers.generic.time_depth_sep_conv`.
  */
 
-import type { Tensor } from '../../../torch/index.js';
-import * as torch from '../../../torch/index.js';
-import { BatchNorm1d, Conv1d, Module, ModuleList } from '../../../torch/nn/index.js';
+import type { Tensor } from '../../../torch/index.ts';
+import * as torch from '../../../torch/index.ts';
+import { BatchNorm1d, Conv1d, Module, ModuleList } from '../../../torch/nn/index.ts';
 
 /** `[B, C_in, T]` -> `[B, C_out, T]` (C_out must equal C_in for the residual). */
 export class TimeDepthSeparableConv extends Module {

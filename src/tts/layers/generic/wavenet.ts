@@ -6,9 +6,9 @@
  *                                                                               '-> skip sum -> output
  */
 
-import type { Tensor } from '../../../torch/index.js';
-import * as torch from '../../../torch/index.js';
-import { Conv1d, Module, ModuleList, weightNorm } from '../../../torch/nn/index.js';
+import type { Tensor } from '../../../torch/index.ts';
+import * as torch from '../../../torch/index.ts';
+import { Conv1d, Module, ModuleList, weightNorm } from '../../../torch/nn/index.ts';
 
 /** tanh(a[:, :n]) * sigmoid(a[:, n:]) of a `[B, 2n, T]` pre-activation. */
 export function gatedActivation(preActivation: Tensor, nChannels: number): Tensor {

@@ -4,11 +4,11 @@
  * frames (inference). Coqui's `TTS.tts.layers.glow_tts.decoder`.
  */
 
-import type { Tensor } from '../../../torch/index.js';
-import * as torch from '../../../torch/index.js';
-import { Module, ModuleList } from '../../../torch/nn/index.js';
-import { ActNorm, type FlowOutput } from '../generic/normalization.js';
-import { CouplingBlock, InvConvNear } from './glow.js';
+import type { Tensor } from '../../../torch/index.ts';
+import * as torch from '../../../torch/index.ts';
+import { Module, ModuleList } from '../../../torch/nn/index.ts';
+import { ActNorm, type FlowOutput } from '../generic/normalization.ts';
+import { CouplingBlock, InvConvNear } from './glow.ts';
 
 /**
  * Trades time for channels: `[B, C, T]` -> `[B, C * n, T / n]` (an odd tail is dropped); channel

@@ -3,10 +3,10 @@
  * projection to one log-duration per token. Coqui's `TTS.tts.layers.glow_tts.duration_predictor`.
  */
 
-import type { Tensor } from '../../../torch/index.js';
-import * as torch from '../../../torch/index.js';
-import { Conv1d, Module } from '../../../torch/nn/index.js';
-import { LayerNorm } from '../generic/normalization.js';
+import type { Tensor } from '../../../torch/index.ts';
+import * as torch from '../../../torch/index.ts';
+import { Conv1d, Module } from '../../../torch/nn/index.ts';
+import { LayerNorm } from '../generic/normalization.ts';
 
 export interface DurationPredictorOptions {
   /** Channels of a global conditioning input `g` added through a 1x1 conv (`cond`). */

@@ -8,18 +8,18 @@
  *                                                   '-> detach (+ speaker g) -> duration_predictor
  */
 
-import type { Tensor } from '../../../torch/index.js';
-import * as torch from '../../../torch/index.js';
-import { BatchNorm1d, Conv1d, Embedding, Module } from '../../../torch/nn/index.js';
-import { normal_ } from '../../../torch/nn/init.js';
-import type { GlowTTSEncoderParams, GlowTTSEncoderType } from '../../configs/glow_tts_config.js';
-import { sequenceMask } from '../../utils/helpers.js';
-import { GatedConvBlock } from '../generic/gated_conv.js';
-import { ResidualConv1dBNBlock } from '../generic/res_conv_bn.js';
-import { TimeDepthSeparableConvBlock } from '../generic/time_depth_sep_conv.js';
-import { DurationPredictor } from './duration_predictor.js';
-import { ResidualConv1dLayerNormBlock } from './glow.js';
-import { RelativePositionTransformer } from './transformer.js';
+import type { Tensor } from '../../../torch/index.ts';
+import * as torch from '../../../torch/index.ts';
+import { BatchNorm1d, Conv1d, Embedding, Module } from '../../../torch/nn/index.ts';
+import { normal_ } from '../../../torch/nn/init.ts';
+import type { GlowTTSEncoderParams, GlowTTSEncoderType } from '../../configs/glow_tts_config.ts';
+import { sequenceMask } from '../../utils/helpers.ts';
+import { GatedConvBlock } from '../generic/gated_conv.ts';
+import { ResidualConv1dBNBlock } from '../generic/res_conv_bn.ts';
+import { TimeDepthSeparableConvBlock } from '../generic/time_depth_sep_conv.ts';
+import { DurationPredictor } from './duration_predictor.ts';
+import { ResidualConv1dLayerNormBlock } from './glow.ts';
+import { RelativePositionTransformer } from './transformer.ts';
 
 /** The encoder network proper (between prenet and postnet). */
 interface SequenceEncoder extends Module {

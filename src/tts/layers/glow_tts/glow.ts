@@ -6,12 +6,12 @@
  * Flow layers map `[B, C, T]` to `[B, C, T]` under a `[B, 1, T]` mask and report log|det J| per item `[B]`.
  */
 
-import type { Tensor } from '../../../torch/index.js';
-import * as torch from '../../../torch/index.js';
-import { Conv1d, Module, ModuleList, weightNorm } from '../../../torch/nn/index.js';
-import { zeros_ } from '../../../torch/nn/init.js';
-import { type FlowOutput, LayerNorm } from '../generic/normalization.js';
-import { WN } from '../generic/wavenet.js';
+import type { Tensor } from '../../../torch/index.ts';
+import * as torch from '../../../torch/index.ts';
+import { Conv1d, Module, ModuleList, weightNorm } from '../../../torch/nn/index.ts';
+import { zeros_ } from '../../../torch/nn/init.ts';
+import { type FlowOutput, LayerNorm } from '../generic/normalization.ts';
+import { WN } from '../generic/wavenet.ts';
 
 /**
  * Conv1d -> LayerNorm -> ReLU -> dropout, `numLayers` times, plus a zero-initialised 1x1 projection added

@@ -5,11 +5,11 @@
  * Every tensor is `[B, C, T]`; masks are `[B, 1, T]` (tokens) and `[B, 1, T, T]` (attention).
  */
 
-import type { Tensor } from '../../../torch/index.js';
-import * as torch from '../../../torch/index.js';
-import { Conv1d, Module, ModuleList } from '../../../torch/nn/index.js';
-import { xavierUniform_ } from '../../../torch/nn/init.js';
-import { LayerNorm, LayerNorm2 } from '../generic/normalization.js';
+import type { Tensor } from '../../../torch/index.ts';
+import * as torch from '../../../torch/index.ts';
+import { Conv1d, Module, ModuleList } from '../../../torch/nn/index.ts';
+import { xavierUniform_ } from '../../../torch/nn/init.ts';
+import { LayerNorm, LayerNorm2 } from '../generic/normalization.ts';
 
 export interface RelativePositionMultiHeadAttentionOptions {
   /** Neighbours on each side with a learned relative embedding; null: plain dot-product attention. */

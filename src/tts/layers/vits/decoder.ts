@@ -3,8 +3,8 @@
  * `HifiganGenerator(hidden_channels, 1, ...)` with inference padding 0, the speaker condition as `cond_channels`,
  * and conv_pre / conv_post without weight norm, conv_post without bias).
  */
-import { HifiganGenerator } from '../../../vocoder/models/hifigan_generator.js';
-import type { VitsArgs } from '../../configs/vits_config.js';
+import { HifiganGenerator } from '../../../vocoder/models/hifigan_generator.ts';
+import type { VitsArgs } from '../../configs/vits_config.ts';
 
 /** z `[B, hiddenChannels, T]` (g `[B, condChannels, 1]`) -> waveform `[B, 1, T * prod(upsampleRates)]`. */
 export function vitsWaveformDecoder(a: VitsArgs, condChannels: number): HifiganGenerator {

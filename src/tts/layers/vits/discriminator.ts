@@ -10,12 +10,12 @@
  * Coqui's clamped to min(groups, C_in, C_out), which is Coqui's own value at Coqui's widths.
  */
 
-import type { Tensor } from '../../../torch/index.js';
-import * as torch from '../../../torch/index.js';
-import { Conv1d, Module, ModuleList, weightNorm } from '../../../torch/nn/index.js';
-import { LRELU_SLOPE } from '../../../vocoder/layers/hifigan.js';
-import { DiscriminatorP } from '../../../vocoder/models/hifigan_discriminator.js';
-import type { VitsConfig } from '../../configs/vits_config.js';
+import type { Tensor } from '../../../torch/index.ts';
+import * as torch from '../../../torch/index.ts';
+import { Conv1d, Module, ModuleList, weightNorm } from '../../../torch/nn/index.ts';
+import { LRELU_SLOPE } from '../../../vocoder/layers/hifigan.ts';
+import { DiscriminatorP } from '../../../vocoder/models/hifigan_discriminator.ts';
+import type { VitsConfig } from '../../configs/vits_config.ts';
 
 /** Output channels of the discriminator convs. */
 export interface VitsDiscriminatorWidths {
@@ -48,7 +48,7 @@ export class VitsDiscriminatorS extends Module {
       );
     }
     const ins = [1, ...channels];
-    this.convs = this.module(
+    this.convs = this.registerModule(
       'convs',
       new ModuleList(
         SCALE_LAYERS.map((l, i) => {
@@ -62,7 +62,7 @@ export class VitsDiscriminatorS extends Module {
         }),
       ),
     );
-    this.convPost = this.module(
+    this.convPost = this.registerModule(
       'conv_post',
       weightNorm(new Conv1d(channels[channels.length - 1], 1, 3, { padding: 1 })),
     );
@@ -97,7 +97,7 @@ export class VitsDiscriminator extends Module {
 
   constructor(periods: readonly number[], widths: VitsDiscriminatorWidths) {
     super();
-    this.nets = this.module(
+    this.nets = this.registerModule(
       'nets',
       new ModuleList<VitsDiscriminatorS | DiscriminatorP>([
         new VitsDiscriminatorS(widths.scaleChannels),

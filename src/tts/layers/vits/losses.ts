@@ -10,9 +10,9 @@
  * fake| with the real features detached, and the duration term is the sum of the per-item losses.
  */
 
-import type { Tensor } from '../../../torch/index.js';
-import * as torch from '../../../torch/index.js';
-import { sequenceMask } from '../../utils/helpers.js';
+import type { Tensor } from '../../../torch/index.ts';
+import * as torch from '../../../torch/index.ts';
+import { sequenceMask } from '../../utils/helpers.ts';
 
 /**
  * KL divergence between the posterior (through the flow) and the expanded prior, per valid frame

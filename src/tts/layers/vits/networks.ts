@@ -9,14 +9,14 @@
  * Every tensor is `[B, C, T]`; masks are `[B, 1, T]`.
  */
 
-import type { Tensor } from '../../../torch/index.js';
-import * as torch from '../../../torch/index.js';
-import { Conv1d, Embedding, Module, ModuleList } from '../../../torch/nn/index.js';
-import { normal_, zeros_ } from '../../../torch/nn/init.js';
-import { sequenceMask } from '../../utils/helpers.js';
-import { type NoiseSource, torchNoise } from '../../utils/noise.js';
-import { WN } from '../generic/wavenet.js';
-import { RelativePositionTransformer } from '../glow_tts/transformer.js';
+import type { Tensor } from '../../../torch/index.ts';
+import * as torch from '../../../torch/index.ts';
+import { Conv1d, Embedding, Module, ModuleList } from '../../../torch/nn/index.ts';
+import { normal_, zeros_ } from '../../../torch/nn/init.ts';
+import { sequenceMask } from '../../utils/helpers.ts';
+import { type NoiseSource, torchNoise } from '../../utils/noise.ts';
+import { WN } from '../generic/wavenet.ts';
+import { RelativePositionTransformer } from '../glow_tts/transformer.ts';
 
 /** Sizes of the text encoder (Coqui's VitsArgs `*_text_encoder` fields). */
 export interface TextEncoderOptions {

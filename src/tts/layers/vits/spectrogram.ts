@@ -14,11 +14,11 @@
  * right).
  */
 
-import { melFilterbank } from '../../../audio/mel.js';
-import { stft } from '../../../audio/stft.js';
-import type { Tensor } from '../../../torch/index.js';
-import * as torch from '../../../torch/index.js';
-import { sequenceMask } from '../../utils/helpers.js';
+import { melFilterbank } from '../../../audio/mel.ts';
+import { stft } from '../../../audio/stft.ts';
+import type { Tensor } from '../../../torch/index.ts';
+import * as torch from '../../../torch/index.ts';
+import { sequenceMask } from '../../utils/helpers.ts';
 
 /** STFT framing of the VITS spectrograms (samples). */
 export interface VitsStftParams {

@@ -13,13 +13,13 @@
  * Every tensor is `[B, C, T_en]`; masks are `[B, 1, T_en]`.
  */
 
-import type { Tensor } from '../../../torch/index.js';
-import * as torch from '../../../torch/index.js';
-import { Conv1d, Module, ModuleList } from '../../../torch/nn/index.js';
-import { zeros_ } from '../../../torch/nn/init.js';
-import { type NoiseSource, torchNoise } from '../../utils/noise.js';
-import { type FlowOutput, LayerNorm2 } from '../generic/normalization.js';
-import { rationalQuadraticSpline } from './transforms.js';
+import type { Tensor } from '../../../torch/index.ts';
+import * as torch from '../../../torch/index.ts';
+import { Conv1d, Module, ModuleList } from '../../../torch/nn/index.ts';
+import { zeros_ } from '../../../torch/nn/init.ts';
+import { type NoiseSource, torchNoise } from '../../utils/noise.ts';
+import { type FlowOutput, LayerNorm2 } from '../generic/normalization.ts';
+import { rationalQuadraticSpline } from './transforms.ts';
 
 const LOG_2PI = Math.log(2 * Math.PI);
 

@@ -10,8 +10,8 @@
  * element, with shapes independent of the data.
  */
 
-import type { Tensor } from '../../../torch/index.js';
-import * as torch from '../../../torch/index.js';
+import type { Tensor } from '../../../torch/index.ts';
+import * as torch from '../../../torch/index.ts';
 
 export const DEFAULT_MIN_BIN_WIDTH = 1e-3;
 export const DEFAULT_MIN_BIN_HEIGHT = 1e-3;

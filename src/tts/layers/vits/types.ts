@@ -3,19 +3,19 @@
  * conditioning inputs, and the outputs of `forward`, `inference` and `trainStep` (Coqui's keys in camelCase).
  */
 
-import type { Tensor } from '../../../torch/index.js';
-import type { Module } from '../../../torch/nn/index.js';
-import type { Batch, StepResult } from '../../../trainer/api.js';
-import type { InferenceAux, TTSModelParts } from '../../models/base_tts.js';
+import type { Tensor } from '../../../torch/index.ts';
+import type { Module } from '../../../torch/nn/index.ts';
+import type { Batch, StepResult } from '../../../trainer/api.ts';
+import type { InferenceAux, TTSModelParts } from '../../models/base_tts.ts';
 import type { LanguageManager } from '../../utils/languages.ts';
-import type { NoiseSource } from '../../utils/noise.js';
-import type { VitsDiscriminatorOutput } from './discriminator.js';
+import type { NoiseSource } from '../../utils/noise.ts';
+import type { VitsDiscriminatorOutput } from './discriminator.ts';
 import type {
   VitsDiscriminatorLoss,
   VitsDiscriminatorLossDict,
   VitsGeneratorLoss,
   VitsGeneratorLossDict,
-} from './losses.js';
+} from './losses.ts';
 
 /** The waveform decoder: z `[B, hidden, T]` and speaker `[B, C_g, 1]` -> waveform `[B, 1, T * hop]`. */
 export interface VitsWaveformDecoder extends Module {

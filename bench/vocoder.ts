@@ -181,6 +181,7 @@ function report(
       threads,
       params: ours.params,
       side: py?.side ?? null,
+      paramsEqual: py ? py.params === ours.params : null,
       load1: Number(loadavg()[0].toFixed(2)),
       ...extra,
       ribbitS: Number(ours.s.toFixed(4)),

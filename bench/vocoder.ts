@@ -5,16 +5,30 @@
 // - one HiFiGAN GAN training step (generator forward, discriminator step on the detached output and the real
 //   segment, generator step through the discriminator with MSE + feature matching; Coqui's MPD + MSD at full
 //   width, batch `--batch` x `--seq-len` samples), forward + backward, without the optimizer updates.
-// The Python side is a direct port of Coqui's HifiganGenerator / HifiganDiscriminator (same parameter counts,
-// checked); it is skipped when RIBBIT_PYTHON (default /usr/bin/python3) cannot import torch.
+// - the bundled voice's vocoder (voices/default/vocoder: multi-band MelGAN, its trained weights) on the same mel.
+// The Python side runs in the same run, alternating with ribbit's cases: with Coqui's reference install found
+// (bench/coqui.ts: RIBBIT_COQUI_REF, default ../coqui-ref) bench/reference/coqui_vocoder.py runs Coqui 0.22's
+// own HifiganGenerator / HifiganDiscriminator / MultibandMelganGenerator (the bundled voice's generator params,
+// mapped to constructor arguments as src/vocoder/models/setup.ts does) and its losses; without it (or with
+// `--no-reference`) bench/reference/vocoder_port.py, a plain-torch port of the HiFiGAN modules (no MB-MelGAN),
+// runs under RIBBIT_PYTHON (default /usr/bin/python3). Each row says which (`side`: coqui | port | null) and
+// the ratio ribbit / Python; parameter counts are checked equal.
 //
-//   npm run bench -- vocoder [--threads 1,2] [--seconds 4] [--iters 3] [--batch 1] [--seq-len 8192] [--small-channels 128]
+//   npm run bench -- vocoder [--threads 1,2] [--seconds 4] [--iters 3] [--batch 1] [--seq-len 8192]
+//                            [--small-channels 128] [--no-reference]
 import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { loadConfig, readJsonFile } from '../src/config/index.ts';
+import { readModelWeights } from '../src/inference/tts_loader.ts';
 import * as torch from '../src/torch/index.ts';
+import type { BaseGANVocoderConfig } from '../src/vocoder/configs/shared_configs.ts';
+import { buildInferenceVocoder } from '../src/vocoder/inference.ts';
 import { melganFeatureLoss, mseDLoss, mseGLoss } from '../src/vocoder/layers/losses.ts';
 import { HifiganDiscriminator } from '../src/vocoder/models/hifigan_discriminator.ts';
 import { HifiganGenerator } from '../src/vocoder/models/hifigan_generator.ts';
 import { argOr } from './args.ts';
+import { findCoquiReference, runReference } from './coqui.ts';
 
 const threadList = argOr('threads', '1,2').split(',').map(Number);
 const seconds = Number(argOr('seconds', '4'));
@@ -23,110 +37,13 @@ const batch = Number(argOr('batch', '1'));
 const seqLen = Number(argOr('seq-len', '8192'));
 const smallChannels = Number(argOr('small-channels', '128'));
 const frames = Math.round((seconds * 22050) / 256);
-
-const PY = String.raw`
-import sys, time, json, torch
-from torch import nn
-from torch.nn import functional as F
-mode, threads, iters, ch, frames, B, T = sys.argv[1], *(int(a) for a in sys.argv[2:8])
-torch.set_num_threads(threads)
-torch.manual_seed(0)
-wn, sn = nn.utils.weight_norm, nn.utils.spectral_norm
-pad = lambda k, d: (k * d - d) // 2
-
-class ResBlock1(nn.Module):
-    def __init__(s, c, k, ds):
-        super().__init__()
-        s.convs1 = nn.ModuleList([wn(nn.Conv1d(c, c, k, 1, dilation=d, padding=pad(k, d))) for d in ds])
-        s.convs2 = nn.ModuleList([wn(nn.Conv1d(c, c, k, 1, dilation=1, padding=pad(k, 1))) for _ in ds])
-    def forward(s, x):
-        for c1, c2 in zip(s.convs1, s.convs2):
-            x = c2(F.leaky_relu(c1(F.leaky_relu(x, 0.1)), 0.1)) + x
-        return x
-
-class Generator(nn.Module):
-    def __init__(s, c0, ups=(8, 8, 2, 2), ks=(16, 16, 4, 4), rk=(3, 7, 11)):
-        super().__init__()
-        s.conv_pre = wn(nn.Conv1d(80, c0, 7, 1, padding=3))
-        s.ups = nn.ModuleList([wn(nn.ConvTranspose1d(c0 // 2**i, c0 // 2**(i + 1), k, u, padding=(k - u) // 2)) for i, (u, k) in enumerate(zip(ups, ks))])
-        s.resblocks = nn.ModuleList([ResBlock1(c0 // 2**(i + 1), k, (1, 3, 5)) for i in range(len(ups)) for k in rk])
-        s.conv_post = wn(nn.Conv1d(c0 // 2**len(ups), 1, 7, 1, padding=3))
-        s.nk = len(rk)
-    def forward(s, x):
-        o = s.conv_pre(x)
-        for i, up in enumerate(s.ups):
-            o = up(F.leaky_relu(o, 0.1))
-            o = sum(s.resblocks[i * s.nk + j](o) for j in range(s.nk)) / s.nk
-        return torch.tanh(s.conv_post(F.leaky_relu(o)))
-
-class DP(nn.Module):
-    def __init__(s, p):
-        super().__init__(); s.p = p
-        chans = [1, 32, 128, 512, 1024, 1024]
-        s.convs = nn.ModuleList([wn(nn.Conv2d(chans[i], chans[i + 1], (5, 1), (3 if i < 4 else 1, 1), padding=(2, 0))) for i in range(5)])
-        s.conv_post = wn(nn.Conv2d(1024, 1, (3, 1), 1, padding=(1, 0)))
-    def forward(s, x):
-        b, c, t = x.shape
-        if t % s.p: x = F.pad(x, (0, s.p - t % s.p), "reflect"); t = x.shape[-1]
-        x = x.view(b, c, t // s.p, s.p); feat = []
-        for l in s.convs: x = F.leaky_relu(l(x), 0.1); feat.append(x)
-        x = s.conv_post(x); feat.append(x)
-        return torch.flatten(x, 1, -1), feat
-
-class DS(nn.Module):
-    def __init__(s, spec):
-        super().__init__(); f = sn if spec else wn
-        L = [(1, 128, 15, 1, 1, 7), (128, 128, 41, 2, 4, 20), (128, 256, 41, 2, 16, 20), (256, 512, 41, 4, 16, 20), (512, 1024, 41, 4, 16, 20), (1024, 1024, 41, 1, 16, 20), (1024, 1024, 5, 1, 1, 2)]
-        s.convs = nn.ModuleList([f(nn.Conv1d(i, o, k, st, groups=g, padding=p)) for i, o, k, st, g, p in L])
-        s.conv_post = f(nn.Conv1d(1024, 1, 3, 1, padding=1))
-    def forward(s, x):
-        feat = []
-        for l in s.convs: x = F.leaky_relu(l(x), 0.1); feat.append(x)
-        x = s.conv_post(x); feat.append(x)
-        return torch.flatten(x, 1, -1), feat
-
-class Disc(nn.Module):
-    def __init__(s):
-        super().__init__()
-        s.mpd = nn.ModuleList([DP(p) for p in (2, 3, 5, 7, 11)])
-        s.msd = nn.ModuleList([DS(True), DS(False), DS(False)])
-        s.pool = nn.AvgPool1d(4, 2, padding=2)
-    def forward(s, x):
-        out = [d(x) for d in s.mpd]
-        for i, d in enumerate(s.msd):
-            if i: x = s.pool(x)
-            out.append(d(x))
-        return [o[0] for o in out], [o[1] for o in out]
-
-def median(xs): return sorted(xs)[len(xs) // 2]
-g = Generator(ch)
-if mode == "infer":
-    g.eval()
-    for m in g.modules():
-        if hasattr(m, "weight_g"): nn.utils.remove_weight_norm(m)
-    x = torch.randn(1, 80, frames); times = []
-    with torch.no_grad():
-        for i in range(iters + 1):
-            t0 = time.perf_counter(); g(F.pad(x, (5, 5), "replicate"))
-            if i: times.append(time.perf_counter() - t0)
-    print(json.dumps({"params": sum(p.numel() for p in g.parameters()), "s": median(times)}))
-else:
-    d = Disc(); g.train(); d.train()
-    x = torch.randn(B, 80, T // 256); y = torch.tanh(torch.randn(B, 1, T) * 0.3); times = []
-    for i in range(iters + 1):
-        t0 = time.perf_counter()
-        y_hat = g(x)[:, :, :T]
-        sf, _ = d(y_hat.detach()); sr, _ = d(y)
-        dl = sum(torch.mean((r - 1) ** 2) + torch.mean(f ** 2) for f, r in zip(sf, sr)) / len(sf)
-        dl.backward(); d.zero_grad(set_to_none=True)
-        sf, ff = d(y_hat)
-        with torch.no_grad(): _, fr = d(y)
-        n = sum(len(a) for a in ff)
-        gl = sum(torch.mean((s - 1) ** 2) for s in sf) / len(sf) + 108 * sum(F.l1_loss(a, b) for fa, fb in zip(ff, fr) for a, b in zip(fa, fb)) / n
-        gl.backward(); g.zero_grad(set_to_none=True); d.zero_grad(set_to_none=True)
-        if i: times.append(time.perf_counter() - t0)
-    print(json.dumps({"params": sum(p.numel() for p in g.parameters()) + sum(p.numel() for p in d.parameters()), "s": median(times)}))
-`;
+const reference = process.argv.includes('--no-reference')
+  ? { missing: '--no-reference' }
+  : findCoquiReference();
+const bundledDir = fileURLToPath(new URL('../voices/default/vocoder', import.meta.url));
+const bundledConfig = loadConfig(readJsonFile(`${bundledDir}/config.json`) as object, {
+  onIgnored: () => {},
+}) as BaseGANVocoderConfig;
 
 function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
@@ -153,11 +70,26 @@ function generator(channels: number): HifiganGenerator {
 const countParams = (...ms: { parameters(): torch.Tensor[] }[]) =>
   ms.reduce((n, m) => n + m.parameters().reduce((k, p) => k + p.numel, 0), 0);
 
-function ribbitInference(channels: number): { params: number; s: number } {
+/** A HiFiGAN generator of `channels` (upsample initial channel), weight norm folded, in eval mode. */
+function foldedGenerator(channels: number): HifiganGenerator {
   torch.manualSeed(0);
   const g = generator(channels);
   g.eval();
   g.removeWeightNorm();
+  return g;
+}
+
+/** The bundled voice's vocoder with its trained weights, as the Synthesizer loads it (folded, eval). */
+function bundledVocoder(): { inference(x: torch.Tensor): unknown; parameters(): torch.Tensor[] } {
+  const { weights } = readModelWeights(bundledDir);
+  const gan = buildInferenceVocoder(bundledConfig, weights);
+  for (const w of weights.values()) w.dispose();
+  return gan;
+}
+
+/** Median seconds of `g.inference` on a `[1, 80, frames]` N(0, 1) mel (one warm-up run first). */
+function ribbitInference(g: { inference(x: torch.Tensor): unknown; parameters(): torch.Tensor[] }): Timing {
+  torch.manualSeed(1);
   const x = torch.randn([1, 80, frames]);
   const times: number[] = [];
   for (let i = 0; i <= iters; i++) {
@@ -168,7 +100,7 @@ function ribbitInference(channels: number): { params: number; s: number } {
   return { params: countParams(g), s: median(times) };
 }
 
-function ribbitTrainStep(): { params: number; s: number } {
+function ribbitTrainStep(): Timing {
   torch.manualSeed(0);
   const g = generator(512);
   const d = new HifiganDiscriminator();
@@ -206,11 +138,27 @@ function ribbitTrainStep(): { params: number; s: number } {
   return { params: countParams(g, d), s: median(times) };
 }
 
-function python(args: string[], threads: number): { params: number; s: number } | null {
+type Timing = { params: number; s: number };
+type PyTiming = Timing & { side: 'coqui' | 'port' };
+
+/**
+ * The Python side of one case: Coqui's own modules when the reference is found, else the port (HiFiGAN
+ * modes only; null for `infer-mbmelgan`), null when it fails. `args`: MODE, then after THREADS the rest.
+ */
+async function python(args: string[], threads: number): Promise<PyTiming | null> {
+  const argv = [args[0], String(threads), ...args.slice(1)];
+  if ('dir' in reference) {
+    try {
+      return (await runReference(reference, 'coqui_vocoder.py', argv)) as unknown as PyTiming;
+    } catch (e) {
+      console.error(`Coqui side failed: ${(e as Error).message}`);
+      return null;
+    }
+  }
+  if (args[0] === 'infer-mbmelgan') return null;
   const exe = process.env.RIBBIT_PYTHON ?? '/usr/bin/python3';
-  const r = spawnSync(exe, ['-c', PY, ...args.slice(0, 1), String(threads), ...args.slice(1)], {
-    encoding: 'utf8',
-  });
+  const script = fileURLToPath(new URL('./reference/vocoder_port.py', import.meta.url));
+  const r = spawnSync(exe, [script, ...argv], { encoding: 'utf8' });
   if (r.status !== 0) {
     console.error(`python3-torch side skipped: ${r.stderr.trim().split('\n').at(-1)}`);
     return null;
@@ -221,9 +169,9 @@ function python(args: string[], threads: number): { params: number; s: number } 
 function report(
   bench: string,
   threads: number,
-  ours: { params: number; s: number },
-  py: { params: number; s: number } | null,
-  extra: Record<string, number>,
+  ours: Timing,
+  py: PyTiming | null,
+  extra: Record<string, number | null>,
 ): void {
   if (py && py.params !== ours.params)
     console.error(`warning: ${bench}: parameter counts differ (ribbit ${ours.params}, torch ${py.params})`);
@@ -232,6 +180,9 @@ function report(
       bench,
       threads,
       params: ours.params,
+      side: py?.side ?? null,
+      paramsEqual: py ? py.params === ours.params : null,
+      load1: Number(loadavg()[0].toFixed(2)),
       ...extra,
       ribbitS: Number(ours.s.toFixed(4)),
       torchS: py ? Number(py.s.toFixed(4)) : null,
@@ -240,21 +191,43 @@ function report(
   );
 }
 
+const gp = bundledConfig.generatorModelParams as {
+  base_channels?: number;
+  upsample_factors: number[];
+  num_res_blocks: number;
+};
+console.error(
+  'dir' in reference
+    ? `Python side: Coqui 0.22's own modules (${reference.dir}, ${reference.python})`
+    : `Python side: the plain-torch port (bench/reference/vocoder_port.py), no Coqui reference: ${reference.missing}`,
+);
+const inferenceCases: [string, () => Timing, string[]][] = [
+  ['hifigan_v1_inference', () => ribbitInference(foldedGenerator(512)), ['infer', '512']],
+  [
+    'hifigan_small_inference',
+    () => ribbitInference(foldedGenerator(smallChannels)),
+    ['infer', String(smallChannels)],
+  ],
+  [
+    'bundled_mbmelgan_inference',
+    () => ribbitInference(bundledVocoder()),
+    ['infer-mbmelgan', String(gp.base_channels ?? 384)],
+  ],
+];
 for (const threads of threadList) {
   torch.setNumThreads(threads);
-  for (const [name, channels] of [
-    ['hifigan_v1_inference', 512],
-    ['hifigan_small_inference', smallChannels],
-  ] as const) {
-    const ours = ribbitInference(channels);
-    const py = python(['infer', String(iters), String(channels), String(frames), '1', '1'], threads);
-    report(name, threads, ours, py, {
+  for (const [name, ours, [mode, channels]] of inferenceCases) {
+    const r = ours();
+    const extraArgs =
+      mode === 'infer-mbmelgan' ? [gp.upsample_factors.join(','), String(gp.num_res_blocks)] : [];
+    const py = await python([mode, String(iters), channels, String(frames), '1', '1', ...extraArgs], threads);
+    report(name, threads, r, py, {
       audioS: seconds,
-      rtf: Number((ours.s / seconds).toFixed(4)),
-      torchRtf: py ? Number((py.s / seconds).toFixed(4)) : Number.NaN,
+      rtf: Number((r.s / seconds).toFixed(4)),
+      torchRtf: py ? Number((py.s / seconds).toFixed(4)) : null,
     });
   }
   const ours = ribbitTrainStep();
-  const py = python(['train', String(iters), '512', '0', String(batch), String(seqLen)], threads);
+  const py = await python(['train', String(iters), '512', '0', String(batch), String(seqLen)], threads);
   report('hifigan_v1_gan_train_step', threads, ours, py, { batch, seqLen });
 }

@@ -2,7 +2,6 @@
 // --speakers`), a tiny multi-speaker Glow-TTS trained for a few steps with `ribbit train`, `list-speakers`, and
 // every speaker speaking by name and by id from the run folder and from the exported voice (moved elsewhere).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,23 +11,16 @@ import { loadSynthesizer } from '../../src/inference/load.ts';
 import { createSynthesisPool } from '../../src/server/pool.ts';
 import { startTtsServer } from '../../src/server/server.ts';
 import * as torch from '../../src/torch/index.ts';
+import { onlyRunFolder, runRibbit } from './cli_helpers.ts';
 
-const BIN = new URL('../../bin/ribbit.mjs', import.meta.url).pathname;
 const VOICES = ['en-us', 'en-gb', 'en-us+f3'];
 /** Coqui's ids: the names sorted. */
 const SPEAKERS = [...VOICES].sort();
 let dir = '';
 
-function ribbit(...args: string[]): { status: number | null; out: string; stdout: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: dir });
-  return { status: r.status, out: `${r.stdout}\n${r.stderr}`, stdout: r.stdout };
-}
+const ribbit = (...args: string[]) => runRibbit(dir, ...args);
 
-function runFolder(): string {
-  const runs = readdirSync(join(dir, 'runs')).filter((n) => n.startsWith('ms-'));
-  assert.equal(runs.length, 1, `one run folder expected, got ${runs.join(', ')}`);
-  return join(dir, 'runs', runs[0]);
-}
+const runFolder = () => onlyRunFolder(dir, 'ms');
 
 /** `ribbit speak --speaker SPEAKER` from `model` writes a WAV of plausible audio. */
 function speakCli(model: string, speaker: string): void {

@@ -2,7 +2,6 @@
 // of `ribbit train` with a speaker-embedding table sized by the data's speakers (speakers.json kept in the run),
 // then `ribbit speak --speaker NAME` for each voice.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,15 +9,12 @@ import { after, before, test } from 'node:test';
 import { readWav } from '../../src/audio/wav.ts';
 import { makeDemoDataset } from '../../src/data/demo.ts';
 import { loadCheckpointWeights } from '../../src/trainer/checkpoint.ts';
+import { runRibbit } from './cli_helpers.ts';
 
-const BIN = new URL('../../bin/ribbit.mjs', import.meta.url).pathname;
 const VOICES = ['en-us', 'en-gb'];
 let dir = '';
 
-function ribbit(...args: string[]): { status: number | null; out: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: dir });
-  return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
-}
+const ribbit = (...args: string[]) => runRibbit(dir, ...args);
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ribbit-cli-vits-ms-'));

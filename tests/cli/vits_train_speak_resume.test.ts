@@ -2,28 +2,20 @@
 // (both optimizers) for one epoch with `ribbit train`, speak from the run with `ribbit speak` (the waveform
 // VITS returns, no vocoder), and resume the run with `ribbit train --continue-path`.
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { readWav } from '../../src/audio/wav.ts';
 import { makeDemoDataset } from '../../src/data/demo.ts';
+import { onlyRunFolder, runRibbit } from './cli_helpers.ts';
 
-const BIN = new URL('../../bin/ribbit.mjs', import.meta.url).pathname;
 let dir = '';
 let configPath = '';
 
-function ribbit(...args: string[]): { status: number | null; out: string } {
-  const r = spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', cwd: dir });
-  return { status: r.status, out: `${r.stdout}\n${r.stderr}` };
-}
+const ribbit = (...args: string[]) => runRibbit(dir, ...args);
 
-function runFolder(): string {
-  const runs = readdirSync(join(dir, 'runs')).filter((n) => n.startsWith('tiny_vits-'));
-  assert.equal(runs.length, 1, `one run folder expected, got ${runs.join(', ')}`);
-  return join(dir, 'runs', runs[0]);
-}
+const runFolder = () => onlyRunFolder(dir, 'tiny_vits');
 
 before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'ribbit-cli-vits-'));

@@ -15,7 +15,7 @@ import { type VitsArgs, VitsConfig } from '../../src/tts/configs/vits_config.ts'
 import { DurationPredictor } from '../../src/tts/layers/glow_tts/duration_predictor.ts';
 import type { VitsDiscriminatorOutput } from '../../src/tts/layers/vits/discriminator.ts';
 import { klLoss } from '../../src/tts/layers/vits/losses.ts';
-import { batchSpectrograms } from '../../src/tts/layers/vits/spectrogram.ts';
+import { batchSpectrograms, spectrogramParamsOf } from '../../src/tts/layers/vits/spectrogram.ts';
 import { StochasticDurationPredictor } from '../../src/tts/layers/vits/stochastic_duration_predictor.ts';
 import { Vits, type VitsDiscriminatorModule, type VitsWaveformDecoder } from '../../src/tts/models/vits.ts';
 import { sequenceMask } from '../../src/tts/utils/helpers.ts';
@@ -299,15 +299,7 @@ test('trainStep per optimizer (0 discriminator, 1 generator): losses, and each o
   twin.loadStateDict(model.stateDict(), { strict: true });
   const b = batch();
   const a = config.audio;
-  const spec = batchSpectrograms(b.waveform, torch.tensor([1, 0.75]), {
-    nFft: a.fftSize,
-    hopLength: a.hopLength,
-    winLength: a.winLength,
-    numMels: a.numMels,
-    sampleRate: a.sampleRate,
-    fmin: a.melFmin,
-    fmax: a.melFmax,
-  });
+  const spec = batchSpectrograms(b.waveform, torch.tensor([1, 0.75]), spectrogramParamsOf(a));
   const vb = { tokens: b.tokens, tokenLens: b.tokenLens, waveform: b.waveform, ...spec };
   const criterion = model.getCriterion();
   const groups = model.optimizerGroups();

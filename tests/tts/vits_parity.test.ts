@@ -23,7 +23,13 @@ import { loadTensors } from '../../src/torch/io.ts';
 import { VitsConfig } from '../../src/tts/configs/vits_config.ts';
 import { withDiscriminatorWidthsOf } from '../../src/tts/layers/vits/discriminator.ts';
 import { klLoss, VitsDiscriminatorLoss, VitsGeneratorLoss } from '../../src/tts/layers/vits/losses.ts';
-import { batchSpectrograms, specToMel, wavToMel, wavToSpec } from '../../src/tts/layers/vits/spectrogram.ts';
+import {
+  batchSpectrograms,
+  specToMel,
+  spectrogramParamsOf,
+  wavToMel,
+  wavToSpec,
+} from '../../src/tts/layers/vits/spectrogram.ts';
 import type { StochasticDurationPredictor } from '../../src/tts/layers/vits/stochastic_duration_predictor.ts';
 import { Vits } from '../../src/tts/models/vits.ts';
 import { gaussianLogLikelihood } from '../../src/tts/utils/alignment.ts';
@@ -169,15 +175,11 @@ test('the training batch: spec / mel of the padded waveforms and the truncated s
   const config = loadConfig(join(dir, 'config.json'), { configClass: VitsConfig, onIgnored: () => {} });
   const a = config.audio;
   const inputs = load('inputs.safetensors');
-  const out = batchSpectrograms(get(inputs, 'waveform'), get(inputs, 'waveform_rel_lens'), {
-    nFft: a.fftSize,
-    hopLength: a.hopLength,
-    winLength: a.winLength,
-    numMels: a.numMels,
-    sampleRate: a.sampleRate,
-    fmin: a.melFmin,
-    fmax: a.melFmax,
-  });
+  const out = batchSpectrograms(
+    get(inputs, 'waveform'),
+    get(inputs, 'waveform_rel_lens'),
+    spectrogramParamsOf(a),
+  );
   // Coqui's quirk: spec_lens = (T_spec * waveform_rel_lens).int() (float32 product, truncated)
   assertExact('spec_lens', out.specLens, get(inputs, 'spec_lens'));
   assertExact('mel_lens', out.specLens, get(inputs, 'mel_lens'));
@@ -244,15 +246,7 @@ test('mel loss inputs: the mel segment and wav_to_mel of the decoded segment mat
   const want = JSON.parse(readFileSync(join(dir, 'losses.json'), 'utf8'));
   const melSlice = segment(get(inputs, 'mel'), get(fwd, 'slice_ids'), config.modelArgs.specSegmentSize, true);
   assertExact('mel_slice', melSlice, get(ref, 'mel_slice'));
-  const melSliceHat = wavToMel(get(fwd, 'model_outputs'), {
-    nFft: a.fftSize,
-    hopLength: a.hopLength,
-    winLength: a.winLength,
-    numMels: a.numMels,
-    sampleRate: a.sampleRate,
-    fmin: a.melFmin,
-    fmax: a.melFmax,
-  });
+  const melSliceHat = wavToMel(get(fwd, 'model_outputs'), spectrogramParamsOf(a));
   assertRel('mel_slice_hat', melSliceHat, get(ref, 'mel_slice_hat'), SPEC_RTOL);
   const lossMel = melSlice.sub(melSliceHat).abs().mean().mul(want.alphas.mel_loss_alpha).item();
   const lossMelRef = want.VitsGeneratorLoss.loss_mel as number;

@@ -33,6 +33,7 @@ import { VitsDiscriminatorLoss, VitsGeneratorLoss } from '../layers/vits/losses.
 import { PosteriorEncoder, ResidualCouplingBlocks, TextEncoder } from '../layers/vits/networks.ts';
 import {
   batchSpectrograms,
+  spectrogramParamsOf,
   type VitsMelParams,
   type VitsStftParams,
   wavToMel,
@@ -219,16 +220,7 @@ export class Vits extends BaseTTS<VitsConfig, VitsBatch, VitsForwardOutput, Vits
 
   /** The STFT and mel settings of the VITS spectrogram functions (from `config.audio`). */
   get spectrogramParams(): VitsStftParams & VitsMelParams {
-    const a = this.config.audio;
-    return {
-      nFft: a.fftSize,
-      hopLength: a.hopLength,
-      winLength: a.winLength,
-      numMels: a.numMels,
-      sampleRate: a.sampleRate,
-      fmin: a.melFmin,
-      fmax: a.melFmax,
-    };
+    return spectrogramParamsOf(this.config.audio);
   }
 
   /** Loads a state dict; without a discriminator (inference) the checkpoint's `disc.*` entries are skipped. */

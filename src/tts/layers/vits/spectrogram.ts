@@ -36,6 +36,27 @@ export interface VitsMelParams {
   fmax: number | null;
 }
 
+/** The STFT and mel settings of an audio config (VitsAudioConfig's field names). */
+export function spectrogramParamsOf(a: {
+  fftSize: number;
+  hopLength: number;
+  winLength: number;
+  numMels: number;
+  sampleRate: number;
+  melFmin: number;
+  melFmax: number | null;
+}): VitsStftParams & VitsMelParams {
+  return {
+    nFft: a.fftSize,
+    hopLength: a.hopLength,
+    winLength: a.winLength,
+    numMels: a.numMels,
+    sampleRate: a.sampleRate,
+    fmin: a.melFmin,
+    fmax: a.melFmax,
+  };
+}
+
 /**
  * Linear magnitude spectrogram: y `[B, 1, N]` (or `[B, N]`) -> `[B, nFft / 2 + 1, T]`,
  * T = floor((N + 2 * floor((nFft - hop) / 2) - nFft) / hop) + 1.

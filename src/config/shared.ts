@@ -8,6 +8,9 @@
  */
 import { type ConfigOf, defineConfig, f } from './schema.ts';
 
+/** Coqui's default `run_description`; a run with another one prints it when training starts. */
+export const DEFAULT_RUN_DESCRIPTION = '🐸Coqui trainer run.';
+
 /** Audio processing parameters (Coqui's `BaseAudioConfig`, used to build the AudioProcessor). */
 export const BaseAudioConfig = defineConfig(
   'BaseAudioConfig',
@@ -130,7 +133,9 @@ export const TrainerConfig = defineConfig(
     loggerUri: f.string(null, { nullable: true, help: 'where the dashboard logger saves artifacts' }),
     runName: f.string('run', { help: 'name of the run (part of the run folder name)' }),
     projectName: f.string(null, { nullable: true, help: 'project name for the dashboard' }),
-    runDescription: f.string('🐸Coqui trainer run.', { help: 'notes about the run' }),
+    runDescription: f.string(DEFAULT_RUN_DESCRIPTION, {
+      help: 'notes about the run (printed when training starts)',
+    }),
     printStep: f.int(25, { min: 1, help: 'print training stats every N steps' }),
     plotStep: f.int(100, { min: 1, help: 'log training stats to the dashboard every N steps' }),
     modelParamStats: f.bool(false, { help: 'log parameter statistics to the dashboard' }),

@@ -36,7 +36,6 @@ export const UNSUPPORTED_FIELDS: Readonly<Record<string, string | UnsupportedFie
   projectName: NO_REMOTE_LOGGER,
   wandbEntity: NO_REMOTE_LOGGER,
   logModelStep: NO_REMOTE_LOGGER,
-  runDescription: 'not written anywhere (the run folder keeps config.json)',
   modelParamStats: 'parameter statistics are not logged to the dashboard',
   distributedBackend: NO_DDP,
   distributedUrl: NO_DDP,

@@ -80,6 +80,8 @@ export type TrainerDevice = 'cpu' | 'cuda' | `cuda:${number}`;
 export interface TrainerSettings {
   outputPath: string;
   runName: string;
+  /** Notes about the run, printed when training starts (unless Coqui's default). */
+  runDescription?: string;
   epochs: number;
   batchSize: number;
   evalBatchSize: number;

@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { hostname, constants as osConstants } from 'node:os';
 import { basename, join } from 'node:path';
 import { toPythonJson } from '../config/json.ts';
+import { DEFAULT_RUN_DESCRIPTION } from '../config/shared.ts';
 import * as torch from '../torch/index.ts';
 import type { LoadStateDictReport } from '../torch/nn/index.ts';
 import { writeFileAtomicSync } from '../util/atomic.ts';
@@ -246,6 +247,9 @@ export class Trainer implements TrainerContext {
     this.dashboard = c.dashboardLogger === 'tensorboard' ? openDashboard(this.runPath) : new NullDashboard();
     const nParams = this.model.parameters().reduce((n, p) => n + p.numel, 0);
     this.console.line(` > Run folder: ${this.runPath}`);
+    if (c.runDescription && c.runDescription !== DEFAULT_RUN_DESCRIPTION) {
+      this.console.line(` > ${c.runName}: ${c.runDescription}`);
+    }
     this.console.line(
       ` > Model has ${nParams.toLocaleString('en-US')} parameters; ${this.#trainSource.length} batches per epoch; ` +
         `${torch.getNumThreads()} threads on ${hostname()}${this.device === 'cpu' ? '' : `, device ${this.device}`}`,

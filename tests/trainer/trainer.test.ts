@@ -42,6 +42,7 @@ let data: TinyData;
 function config(overrides: Record<string, unknown> = {}): BaseTTSConfig {
   return BaseTTSConfig.create({
     runName: 'tiny',
+    runDescription: 'a tiny conv model on the demo set',
     outputPath: join(work, 'runs'),
     epochs: 4,
     batchSize: 4,
@@ -182,6 +183,7 @@ describe('Trainer', { skip }, () => {
 
     const log = readFileSync(join(run, 'trainer_0_log.txt'), 'utf8');
     assert.match(log, / > Model has [\d,]+ parameters; 2 batches per epoch/);
+    assert.ok(log.includes(' > tiny: a tiny conv model on the demo set\n'), 'the run description is printed');
     for (let e = 1; e <= 4; e++) assert.ok(log.includes(` > EPOCH: ${e}/4`), `epoch ${e} in the log`);
     assert.match(log, /GLOBAL_STEP: 8\n {5}\| > loss: /);
     assert.equal(log.match(/ > EVALUATION:/g)?.length, 4);

@@ -1,6 +1,7 @@
 // Bit-exact resume of a GAN-trained TTS model: a tiny VITS (both optimizers, the discriminator, random segment
 // slicing, the posterior and SDP noise draws, dropout) on a 6-utterance demo dataset, trained 6 steps unbroken,
-// and again 2 steps (stopped mid-epoch by maxSteps, checkpoint) + `continuePath` to 6 across an epoch end
+// and again 2 steps (stopped mid-epoch by maxSteps, checkpoint) + `continuePath` (with the run's config.json,
+// as `ribbit train --continue-path`) to 6 across an epoch end
 // (eval, test sentence, per-epoch scheduler step). Every generator and discriminator tensor, both Adam
 // states, the schedulers' learning rates and every logged loss must be bit-identical.
 import assert from 'node:assert/strict';
@@ -8,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
+import { loadRunConfig } from '../../src/cli/train.ts';
 import { makeDemoDataset } from '../../src/data/demo.ts';
 import { createModel } from '../../src/models/index.ts';
 import * as torch from '../../src/torch/index.ts';
@@ -61,10 +63,10 @@ after(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-/** A fresh tiny VITS whose weights come from `initSeed`. */
-function vits(initSeed: number): Vits {
+/** A fresh tiny VITS whose weights come from `initSeed` (config: the test's, or a run's as `--continue-path` reads it). */
+function vits(initSeed: number, runConfig: Record<string, unknown> = config): Vits {
   torch.manualSeed(initSeed);
-  return createModel(structuredClone(config)) as Vits;
+  return createModel(structuredClone(runConfig)) as Vits;
 }
 
 /** Every tensor of a state dict as raw bytes, by name. */
@@ -125,7 +127,9 @@ test('VITS resumes bit-exactly: 2 steps + continuePath to 6 equal 6 unbroken ste
   assert.equal(firstRun.stopReason, 'maxSteps');
   assert.equal(firstRun.batchInEpoch, 2, 'stopped mid-epoch');
 
-  const resumed = vits(99); // other initial weights: everything must come from the checkpoint
+  // as `ribbit train --continue-path` does: the run's config.json, other initial weights (everything must come
+  // from the checkpoint)
+  const resumed = vits(99, loadRunConfig({ continuePath: firstRun.runPath }));
   const resumedRun = new Trainer({
     config: resumed.config,
     model: resumed,

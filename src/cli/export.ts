@@ -9,6 +9,8 @@ import { join } from 'node:path';
 import { configClassOf, loadConfig, readJsonFile, saveConfig } from '../config/index.ts';
 import { buildModel, modelFolders, readModelWeights, VOICE_VOCODER_DIR } from '../inference/tts_loader.ts';
 import { saveTensors } from '../torch/io.ts';
+import type { BaseTTS } from '../tts/models/base_tts.ts';
+import { LANGUAGE_IDS_FILE_NAME, locateLanguageIds } from '../tts/utils/languages.ts';
 import { loadModelSpeakers, SPEAKERS_FILE_NAME, speakerConfigOf } from '../tts/utils/speakers.ts';
 import type { BaseGANVocoderConfig } from '../vocoder/configs/shared_configs.ts';
 import { buildInferenceVocoder } from '../vocoder/inference.ts';
@@ -17,7 +19,7 @@ import { UsageError } from './command.ts';
 
 /**
  * Writes the model of `modelPath` (config from `configPath`, the checkpoint or its run folder) as `out`/model.safetensors
- * + config.json (+ speakers); returns the summary line.
+ * + config.json (+ speakers, + language ids); returns the summary line.
  */
 export function exportModel(
   modelPath: string,
@@ -28,7 +30,11 @@ export function exportModel(
   const { weights, config: found } = readModelWeights(modelPath);
   const raw = configPath !== undefined ? readJsonFile(configPath) : found;
   if (raw === undefined) throw new UsageError(`${modelPath} carries no config: give its config path`);
-  const config = loadConfig(raw as object, { onIgnored: () => {} });
+  // a multilingual model's language_ids.json, wherever the run kept it (a moved run: beside its checkpoints)
+  const config = locateLanguageIds(
+    loadConfig(raw as object, { onIgnored: () => {} }) as Record<string, unknown>,
+    modelFolders(modelPath, configPath),
+  );
   // a GAN vocoder ships its generator only, with the weight norm folded (what inference loads)
   const isVocoder = typeof (config as { generatorModel?: unknown }).generatorModel === 'string';
   const speakers = isVocoder ? null : loadModelSpeakers(config, modelFolders(modelPath, configPath));
@@ -41,7 +47,7 @@ export function exportModel(
     metadata: { format: 'pt', model: String(model.config.model) },
     ...(fp16 ? { floatDType: 'float16' as const } : {}),
   });
-  // the voice folder carries its speakers; the loader finds them beside config.json
+  // the voice folder carries its speakers and languages; the loader finds them beside config.json
   const sideFiles: Record<string, string> = {};
   if (speakers && speakerConfigOf(model.config).useDVectorFile) {
     speakers.saveEmbeddingsToFile(join(out, 'd_vectors.json'));
@@ -50,11 +56,27 @@ export function exportModel(
     speakers.saveIdsToFile(join(out, SPEAKERS_FILE_NAME));
     sideFiles.speakersFile = SPEAKERS_FILE_NAME;
   }
-  saveConfig({ ...model.config, ...sideFiles }, join(out, 'config.json'), configClassOf(model.config));
+  const languages = isVocoder ? null : (model as BaseTTS).conditioningLanguages;
+  if (languages) {
+    languages.saveToFolder(out);
+    sideFiles.languageIdsFile = LANGUAGE_IDS_FILE_NAME;
+  }
+  // relative names, at the top level and in modelArgs where the model keeps its copies (VITS)
+  const args = (model.config as { modelArgs?: Record<string, unknown> }).modelArgs;
+  const argFiles = Object.fromEntries(Object.entries(sideFiles).filter(([k]) => args && k in args));
+  saveConfig(
+    { ...model.config, ...sideFiles, ...(args ? { modelArgs: { ...args, ...argFiles } } : {}) },
+    join(out, 'config.json'),
+    configClassOf(model.config),
+  );
   const params = model.parameters().reduce((n, p) => n + p.numel, 0);
+  const extras = [
+    speakers ? `${speakers.numSpeakers} speakers` : null,
+    languages ? `${languages.numLanguages} languages` : null,
+  ].filter(Boolean);
   return (
     ` > Wrote ${path} (${params.toLocaleString('en-US')} parameters${fp16 ? ', float16' : ''}), config.json` +
-    `${speakers ? ` and ${Object.values(sideFiles).join(', ')} (${speakers.numSpeakers} speakers)` : ''}`
+    `${extras.length ? ` and ${Object.values(sideFiles).join(', ')} (${extras.join(', ')})` : ''}`
   );
 }
 
@@ -63,13 +85,14 @@ const optionalString = (v: unknown): string | undefined => (typeof v === 'string
 export const exportCommand: Command = {
   name: 'export',
   summary:
-    'Write a trained model as a voice folder (model.safetensors + config.json [+ speakers.json] [+ vocoder/]), optionally fp16.',
+    'Write a trained model as a voice folder (model.safetensors + config.json [+ speakers.json] [+ language_ids.json] [+ vocoder/]), optionally fp16.',
   usage:
     'ribbit export --model-path CKPT|RUN [--config-path CONFIG.json] [--vocoder-path CKPT|RUN] --out DIR [--fp16]',
   description:
     'Loads the model the way `ribbit speak` does (ribbit checkpoint, run folder or Coqui .pth), checks that the\n' +
     'weights fit the config, and writes DIR/model.safetensors (weights only) and DIR/config.json; a multi-speaker\n' +
-    "model's speaker ids go to DIR/speakers.json (its d-vectors to DIR/d_vectors.json).\n" +
+    "model's speaker ids go to DIR/speakers.json (its d-vectors to DIR/d_vectors.json), a multilingual model's\n" +
+    'language ids to DIR/language_ids.json.\n' +
     'With --vocoder-path, a GAN vocoder (generator only) goes to DIR/vocoder/ and the voice speaks through it.\n' +
     '`ribbit speak --model-path DIR` then uses it.',
   options: [

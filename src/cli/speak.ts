@@ -85,7 +85,12 @@ export const MODEL_OPTIONS: OptionSpec[] = [
 
 /** Options of one synthesis (shared by speak and serve as defaults). */
 export const VOICE_OPTIONS: OptionSpec[] = [
-  { name: 'language', type: 'string', arg: 'LANG', help: "Language of the text (default: the model's)." },
+  {
+    name: 'language',
+    type: 'string',
+    arg: 'LANG',
+    help: "Language of the text; a multilingual model's language (default: the model's).",
+  },
   {
     name: 'speaker',
     type: 'string',

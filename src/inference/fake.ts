@@ -153,6 +153,8 @@ export class FakeVocoder implements Vocoder {
 /** Options of {@link createFakeSynthesizer} (JSON-serialisable, so workers can receive them). */
 export interface FakeSynthesizerOptions extends FakeModelOptions, FakeVocoderOptions {
   language?: string;
+  /** Other languages it accepts (as a multilingual model's; the text is spoken the same). */
+  languages?: string[];
   silenceBetweenSentencesMs?: number;
   /** Tokenizer puts a blank between tokens (default false). */
   addBlank?: boolean;
@@ -178,6 +180,7 @@ export function createFakeSynthesizer(
     vocoder: new FakeVocoder(options),
     tokenizer: createFakeTokenizer(options.addBlank),
     language: options.language ?? 'en',
+    languages: options.languages,
     silenceBetweenSentencesMs: options.silenceBetweenSentencesMs,
     ...overrides,
   });

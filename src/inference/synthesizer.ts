@@ -413,7 +413,7 @@ export class Synthesizer {
    */
   render(
     ids: readonly number[],
-    p: Pick<Resolved, 'lengthScale' | 'noiseScale' | 'speakerId'>,
+    p: Pick<Resolved, 'lengthScale' | 'noiseScale' | 'speakerId' | 'language'>,
     maxFrames?: number,
   ): Float32Array {
     const mel = this.#model(ids, p, maxFrames);
@@ -427,7 +427,7 @@ export class Synthesizer {
   /** The model's output for one piece: a mel `[1, frames, C]` or a waveform (the caller disposes it). */
   #model(
     ids: readonly number[],
-    p: Pick<Resolved, 'lengthScale' | 'noiseScale' | 'speakerId'>,
+    p: Pick<Resolved, 'lengthScale' | 'noiseScale' | 'speakerId' | 'language'>,
     maxFrames: number | undefined,
   ): Tensor {
     return noGrad(() =>
@@ -442,6 +442,7 @@ export class Synthesizer {
           lengthScale: p.lengthScale,
           noiseScale: p.noiseScale,
           speakerId: p.speakerId,
+          language: p.language,
         };
         return this.model.inference(x, maxFrames === undefined ? aux : { ...aux, maxFrames }).modelOutputs;
       }),

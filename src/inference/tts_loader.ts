@@ -269,7 +269,7 @@ export async function loadTtsSynthesizer(options: LoadOptions): Promise<Synthesi
       model.inference(x, {
         ...aux,
         ...inferenceSpeakerInputs(speakerManager, speakerConfig, aux.speakerId, x.device),
-        language: options.language, // a multilingual model's language (VITS)
+        language: aux.language ?? language, // the request's language: a multilingual model's condition (VITS)
       }),
     eval: () => model.eval(),
     speakers,
@@ -292,10 +292,13 @@ export async function loadTtsSynthesizer(options: LoadOptions): Promise<Synthesi
 }
 
 /**
- * The languages a model speaks, the default first. A phonemizing model speaks the languages of its
- * phonemizer (one per key of a per-language phonemizer, else the config's `phonemeLanguage`), and `wanted`
- * must be one of them: the same rule as the server's `language_id`. A character model takes the text as it
- * is, so `wanted` (it only steers sentence splitting) is accepted as given.
+ * The languages a model speaks, the default first. A multilingual model (a language embedding, VITS) speaks
+ * the languages of its `language_ids.json` (default: `wanted`, else the config's `phonemeLanguage` when it is
+ * one of them, else the first by id); the name also picks the phonemizer, as in training. Otherwise a
+ * phonemizing model speaks the languages of its phonemizer (one per key of a per-language phonemizer, else
+ * the config's `phonemeLanguage`). `wanted` must be one of them: the same rule as the server's `language_id`.
+ * A character model takes the text as it is, so `wanted` (it only steers sentence splitting) is accepted as
+ * given.
  * @throws SynthesisError('bad_option', 'language') naming the languages the model speaks.
  */
 function modelLanguages(
@@ -305,14 +308,25 @@ function modelLanguages(
 ): { language: string; languages: string[] } {
   const own =
     typeof config.phonemeLanguage === 'string' && config.phonemeLanguage ? config.phonemeLanguage : 'en';
+  const conditioned = model.conditioningLanguages?.languageNames ?? [];
   const { tokenizer } = model;
-  if (!tokenizer.usePhonemes) return { language: wanted ?? own, languages: [wanted ?? own] };
+  if (!conditioned.length && !tokenizer.usePhonemes)
+    return { language: wanted ?? own, languages: [wanted ?? own] };
   const p = tokenizer.phonemizer;
-  const languages = !p ? [own] : 'phonemize' in p ? [String(p.language || own)] : Object.keys(p);
-  if (wanted === undefined) return { language: languages[0] ?? own, languages };
+  const languages = conditioned.length
+    ? conditioned
+    : !p
+      ? [own]
+      : 'phonemize' in p
+        ? [String(p.language || own)]
+        : Object.keys(p);
+  if (wanted === undefined) {
+    const language = conditioned.includes(own) ? own : (languages[0] ?? own);
+    return { language, languages: [language, ...languages.filter((l) => l !== language)] };
+  }
   if (!languages.includes(wanted))
     throw new SynthesisError(
-      `language: unsupported language ${JSON.stringify(wanted)}; this voice speaks ${languages.join(', ')} (the language its phonemizer was trained with)`,
+      `language: unsupported language ${JSON.stringify(wanted)}; this voice speaks ${languages.join(', ')} ${conditioned.length ? '(the languages of its language_ids.json)' : '(the language its phonemizer was trained with)'}`,
       'bad_option',
       'language',
     );

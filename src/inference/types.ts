@@ -17,6 +17,8 @@ export interface SynthesisAux {
   noiseScale?: number;
   /** Speaker index for multi-speaker models, null/undefined for single-speaker ones. */
   speakerId?: number | null;
+  /** The language of the text (the request's, else the default): a multilingual model's condition. */
+  language?: string;
   /**
    * Most output frames this call may produce (set when the model has a `frameRate`): a model checks its
    * predicted durations against it before decoding and throws `OutputLimitError` beyond it.

@@ -1,6 +1,6 @@
 /**
  * The demo web page served at `/`: plain HTML + JavaScript, no build step. It reads the model's speakers
- * from `/api/speakers`, and plays `/api/tts/stream` in an `<audio>` element, which starts playing while
+ * and languages from `/api/speakers` (a selector for each when there are several), and plays `/api/tts/stream` in an `<audio>` element, which starts playing while
  * the rest of the text is still being synthesized.
  */
 
@@ -31,6 +31,7 @@ export const PAGE_HTML = `<!doctype html>
   <textarea id="text" name="text" rows="6" maxlength="100000">Hello! This is ribbit, a text to speech toolkit written in TypeScript. Each sentence plays as soon as it is ready.</textarea>
   <div class="row">
     <label id="speaker-box" class="hidden">Speaker <select id="speaker" name="speaker_id"></select></label>
+    <label id="language-box" class="hidden">Language <select id="language" name="language_id"></select></label>
     <label>Speed <input id="speed" name="speed" type="range" min="0.5" max="2" step="0.05" value="1">
       <output id="speed-value">1.00</output></label>
     <button id="speak" type="submit">Speak</button>
@@ -58,7 +59,18 @@ export const PAGE_HTML = `<!doctype html>
       }
       $('speaker-box').classList.remove('hidden');
     }
-    status('Model ready: ' + info.sampleRate + ' Hz, language ' + info.language +
+    if (info.languages && info.languages.length > 1) {
+      for (const name of info.languages) {
+        const o = document.createElement('option');
+        o.value = name;
+        o.textContent = name;
+        o.selected = name === info.language;
+        $('language').appendChild(o);
+      }
+      $('language-box').classList.remove('hidden');
+    }
+    status('Model ready: ' + info.sampleRate + ' Hz, ' +
+      (info.languages.length > 1 ? info.languages.length + ' languages' : 'language ' + info.language) +
       (info.speakers.length ? ', ' + info.speakers.length + ' speakers' : '') + '.');
   }).catch((e) => status('Cannot reach the server: ' + e, true));
   $('speed').addEventListener('input', () => { $('speed-value').textContent = Number($('speed').value).toFixed(2); });
@@ -90,6 +102,7 @@ export const PAGE_HTML = `<!doctype html>
     }
     const params = new URLSearchParams({ text, speed: $('speed').value });
     if ($('speaker').value) params.set('speaker_id', $('speaker').value);
+    if ($('language').value) params.set('language_id', $('language').value);
     started = performance.now();
     status('Synthesizing...');
     player.src = '/api/tts/stream?' + params;

@@ -12,7 +12,7 @@
  * - `/locales`, `/voices`, `/process?INPUT_TEXT=&VOICE=`: MaryTTS compatible.
  * - `/api/speakers` (GET): JSON `{ sampleRate, language, languages, speakers, maxTextLength }`.
  * - `/health` (GET): JSON status and pool counters.
- * - `/` (GET): a web page with a text box, speaker and speed controls and a player.
+ * - `/` (GET): a web page with a text box, speaker, language and speed controls and a player.
  *
  * Errors are JSON `{ error, parameter? }`: 400 for a bad or missing parameter (named; a JSON body's values
  * must be strings or numbers), 413 for text longer than `maxTextLength` (or an oversized body) and for a

@@ -12,6 +12,7 @@ import { parsePythonJson, toPythonJson } from '../config/json.ts';
 import { isTensor, type Tensor } from '../torch/index.ts';
 import { loadTensors, saveTensors } from '../torch/io.ts';
 import { writeFileAtomicSync } from '../util/atomic.ts';
+import type { RunningAverageState } from './console.ts';
 import { ioError } from './io_error.ts';
 
 export const CHECKPOINT_FORMAT = 'ribbit-checkpoint-1';
@@ -27,6 +28,11 @@ export interface TrainingState {
   optimizers: unknown[];
   schedulers: unknown[];
   rngState: Tensor | null;
+  /**
+   * The running train-loss averages of `epoch` so far (a mid-epoch resume logs the same epoch averages as an
+   * unbroken run); absent in older checkpoints.
+   */
+  trainAverages?: RunningAverageState;
   config: unknown;
   extra?: Record<string, unknown>;
 }

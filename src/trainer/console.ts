@@ -33,6 +33,24 @@ export class RunningAverage {
     this.#sums.clear();
     this.#counts.clear();
   }
+
+  /** The sums and counts so far (plain numbers: JSON keeps them exactly), for a checkpoint. */
+  stateDict(): RunningAverageState {
+    return { sums: Object.fromEntries(this.#sums), counts: Object.fromEntries(this.#counts) };
+  }
+
+  /** Replaces the sums and counts with saved ones. */
+  loadStateDict(state: RunningAverageState): void {
+    this.reset();
+    for (const [k, v] of Object.entries(state.sums)) this.#sums.set(k, v);
+    for (const [k, n] of Object.entries(state.counts)) this.#counts.set(k, n);
+  }
+}
+
+/** What `RunningAverage.stateDict()` returns: per key, the sum of the values seen and how many. */
+export interface RunningAverageState {
+  sums: Record<string, number>;
+  counts: Record<string, number>;
 }
 
 function fmt(v: number): string {

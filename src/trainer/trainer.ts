@@ -331,6 +331,7 @@ export class Trainer implements TrainerContext {
     for (const [i, s] of state.optimizers.entries()) this.optimizers[i]?.loadStateDict(s);
     for (const [i, s] of state.schedulers.entries()) if (s !== null) this.schedulers[i]?.loadStateDict(s);
     if (state.rngState) torch.setRngState(state.rngState);
+    if (state.trainAverages) this.trainAverages.loadStateDict(state.trainAverages);
     this.step = state.step;
     this.epoch = state.epoch;
     this.batchInEpoch = state.batchInEpoch;
@@ -349,6 +350,7 @@ export class Trainer implements TrainerContext {
       optimizers: this.optimizers.map((o) => o.stateDict()),
       schedulers: this.schedulers.map((s) => (s ? s.stateDict() : null)),
       rngState: torch.getRngState(),
+      trainAverages: this.trainAverages.stateDict(),
       config: this.config,
     };
   }
@@ -473,10 +475,11 @@ export class Trainer implements TrainerContext {
     const c = this.config;
     const source = this.#trainSource as BatchSource;
     this.model.train();
-    this.trainAverages.reset();
+    const skip = this.batchInEpoch;
+    // a mid-epoch resume goes on with the averages of the epoch's first batches (restored from the checkpoint)
+    if (skip === 0) this.trainAverages.reset();
     this.#callback('onTrainEpochStart');
     const startedAt = Date.now();
-    const skip = this.batchInEpoch;
     let loaderStart = performance.now();
     let i = skip;
     for await (const raw of source.batches(this.epoch, skip)) {

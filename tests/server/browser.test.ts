@@ -1,5 +1,5 @@
 // Headless-browser test of the web page: Debian's chromium driven by playwright-core. The page loads the
-// speakers, the <audio> element plays /api/tts/stream while it is still downloading, and a server error is
+// speakers and languages, the <audio> element plays /api/tts/stream while it is still downloading, and a server error is
 // shown. Runs only when node_modules/playwright-core and /usr/bin/chromium exist (devDependency
 // "playwright-core" and the Debian package "chromium"); otherwise it is skipped with the reason.
 import assert from 'node:assert/strict';
@@ -34,7 +34,7 @@ interface Chromium {
   launch(o: { executablePath: string; headless: boolean; args: string[] }): Promise<Browser>;
 }
 
-test('web page: speakers load, audio plays while streaming, errors are shown', {
+test('web page: speakers and languages load, audio plays while streaming, errors are shown', {
   skip,
   timeout: 120_000,
 }, async () => {
@@ -44,7 +44,7 @@ test('web page: speakers load, audio plays while streaming, errors are shown', {
   let browser: Browser | null = null;
   try {
     // Slow enough (60 ms per sentence x 12 sentences) that playback starts long before the stream ends.
-    srv = await startFakeServer({ workers: 1, delayMs: 60 });
+    srv = await startFakeServer({ workers: 1, delayMs: 60, languages: ['en', 'de'] });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -59,10 +59,18 @@ test('web page: speakers load, audio plays while streaming, errors are shown', {
     });
     assert.equal(await page.evaluate<string>("document.querySelector('#speaker-box').className"), '');
     assert.match(await page.evaluate<string>("document.querySelector('#status').textContent"), /Model ready/);
+    // the languages, the default selected
+    assert.equal(await page.evaluate<string>("document.querySelector('#language-box').className"), '');
+    assert.deepEqual(
+      await page.evaluate<string[]>("[...document.querySelectorAll('#language option')].map((o) => o.value)"),
+      ['en', 'de'],
+    );
+    assert.equal(await page.evaluate<string>("document.querySelector('#language').value"), 'en');
 
     const text = Array.from({ length: 12 }, (_, i) => `This is sentence number ${i + 1}.`).join(' ');
     await page.fill('#text', text);
     await page.selectOption('#speaker', 'bob');
+    await page.selectOption('#language', 'de');
     await page.evaluate<void>(
       "(() => { const s = document.querySelector('#speed'); s.value = '1.5'; s.dispatchEvent(new Event('input')); })()",
     );
@@ -75,6 +83,7 @@ test('web page: speakers load, audio plays while streaming, errors are shown', {
     assert.ok(streamUrl, `requests: ${requests.join(', ')}`);
     const q = new URL(streamUrl).searchParams;
     assert.equal(q.get('speaker_id'), 'bob');
+    assert.equal(q.get('language_id'), 'de');
     assert.equal(q.get('speed'), '1.5');
     assert.equal(q.get('text'), text);
     // Playback advances.

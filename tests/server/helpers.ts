@@ -14,6 +14,7 @@ export async function startFakeServer(
     delayMs?: number;
     maxTextLength?: number;
     speakers?: string[];
+    languages?: string[];
   } = {},
 ): Promise<RunningTtsServer> {
   const pool = await createSynthesisPool({
@@ -21,7 +22,9 @@ export async function startFakeServer(
     threadsPerWorker: 1,
     queueSize: o.queueSize ?? 32,
     loaderModule: FAKE_LOADER_MODULE,
-    loadOptions: { fake: { speakers: o.speakers ?? SPEAKERS, delayMs: o.delayMs ?? 0 } },
+    loadOptions: {
+      fake: { speakers: o.speakers ?? SPEAKERS, delayMs: o.delayMs ?? 0, languages: o.languages },
+    },
   });
   return startTtsServer({ pool, host: '127.0.0.1', port: 0, maxTextLength: o.maxTextLength ?? 1000 });
 }

@@ -13,9 +13,9 @@ import type { Module } from '../../src/torch/nn/index.ts';
 import type { LRScheduler } from '../../src/torch/optim/index.ts';
 import type { OptimizeResult, TrainerContext, TrainerOptimizer } from '../../src/trainer/api.ts';
 import { listCheckpoints, loadCheckpoint } from '../../src/trainer/checkpoint.ts';
-import type { Dashboard } from '../../src/trainer/dashboard.ts';
 import { checkDevice } from '../../src/trainer/device.ts';
 import { mergeLossItems, Trainer, type TrainerOptions } from '../../src/trainer/trainer.ts';
+import { recorded } from './recording_dashboard.ts';
 import { type GanBatch, type GanOutputs, ToyGAN, type ToyGANConfig, toyGanConfig } from './toy_gan.ts';
 
 if (!process.env.RIBBIT_NUM_THREADS) torch.setNumThreads(1);
@@ -43,34 +43,6 @@ function trainer(cfg: ToyGANConfig, model: ToyGAN, o: Partial<TrainerOptions> = 
     runPath: o.continuePath ? undefined : join(work, `run-${++runCount}`),
     ...o,
   });
-}
-
-/** A dashboard that records every scalar as tag -> [step, value][]. */
-class RecordingDashboard implements Dashboard {
-  readonly scalars = new Map<string, [number, number][]>();
-  scalar(tag: string, value: number, step: number): void {
-    const list = this.scalars.get(tag) ?? [];
-    list.push([step, value]);
-    this.scalars.set(tag, list);
-  }
-  figure(): void {}
-  audio(): void {}
-  flush(): void {}
-  close(): void {}
-  /** The keys logged under `prefix/`. */
-  keys(prefix: string): string[] {
-    return [...this.scalars.keys()]
-      .filter((t) => t.startsWith(`${prefix}/`))
-      .map((t) => t.slice(prefix.length + 1))
-      .sort();
-  }
-}
-
-async function recorded(t: Trainer): Promise<RecordingDashboard> {
-  await t.init();
-  const d = new RecordingDashboard();
-  t.dashboard = d;
-  return d;
 }
 
 /** name -> a copy of each parameter's values. */

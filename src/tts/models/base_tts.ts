@@ -13,6 +13,7 @@ import { TTSTokenizer } from '../../text/tokenizer.ts';
 import type { Tensor } from '../../torch/index.ts';
 import * as torch from '../../torch/index.ts';
 import type { Batch, BatchSource, LogAssets, TrainerContext } from '../../trainer/api.ts';
+import type { LanguageManager } from '../utils/languages.ts';
 import {
   batchSpeakerInputs,
   inferenceSpeakerInputs,
@@ -155,6 +156,14 @@ export abstract class BaseTTS<
             const { train, eval: evalSamples } = this.loadSamples();
             return [...train, ...evalSamples];
           });
+  }
+
+  /**
+   * Language names -> ids of a model conditioned on a language (a multilingual VITS): its `inference` takes
+   * one of these names as `language`. Null for a model that has no language input (the default).
+   */
+  get conditioningLanguages(): LanguageManager | null {
+    return null;
   }
 
   /**

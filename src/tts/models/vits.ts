@@ -218,6 +218,11 @@ export class Vits extends BaseTTS<VitsConfig, VitsBatch, VitsForwardOutput, Vits
     ctx.line?.(` > ${this.languageManager.numLanguages} languages saved to ${path}`);
   }
 
+  /** The language names -> ids of the language embedding (null without one, or when language_ids.json is missing). */
+  override get conditioningLanguages(): LanguageManager | null {
+    return this.embL ? this.languageManager : null;
+  }
+
   /** The STFT and mel settings of the VITS spectrogram functions (from `config.audio`). */
   get spectrogramParams(): VitsStftParams & VitsMelParams {
     return spectrogramParamsOf(this.config.audio);
@@ -366,12 +371,7 @@ export class Vits extends BaseTTS<VitsConfig, VitsBatch, VitsForwardOutput, Vits
             ? torch.tensor([aux.speakerId], { dtype: 'int64', device: x.device })
             : null);
         const g = this.speakerCondition({ ...aux, speakerIds });
-        const languageIds =
-          aux.languageIds ??
-          (aux.language && this.languageManager && this.embL
-            ? torch.tensor([this.languageManager.idOf(aux.language)], { dtype: 'int64', device: x.device })
-            : null);
-        if (this.embL && !languageIds) throw new Error('a multilingual VITS needs a language (--language)');
+        const languageIds = aux.languageIds ?? this.#languageIdOf(aux.language ?? null, x.device);
         const langEmb = this.languageEmbedding({ languageIds });
         const text = this.textEncoder.forward(x, xLengths, langEmb);
         const { xMask } = text;
@@ -411,6 +411,17 @@ export class Vits extends BaseTTS<VitsConfig, VitsBatch, VitsForwardOutput, Vits
         return { modelOutputs, alignments: attn.squeeze(1), durations: wCeil, z, zP, mP, logsP, yMask };
       }),
     );
+  }
+
+  /** `[1]` int64 id of a language name for a multilingual model; null for the others (the name is ignored). */
+  #languageIdOf(language: string | null, device: string): Tensor | null {
+    if (this.embL === null) return null;
+    if (!language) throw new Error('a multilingual VITS needs a language (--language)');
+    if (this.languageManager === null)
+      throw new Error(
+        `language ${JSON.stringify(language)}: this multilingual VITS has no language_ids.json (modelArgs.languageIdsFile) to map names to ids`,
+      );
+    return torch.tensor([this.languageManager.idOf(language)], { dtype: 'int64', device });
   }
 
   // ----- training (paper section 2.5): optimizer 0 the discriminator, 1 the generator --------------------------

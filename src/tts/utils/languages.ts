@@ -4,9 +4,10 @@
  * beside its checkpoints so that inference maps names to the same ids.
  */
 import { existsSync, writeFileSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { readJsonFile } from '../../config/index.ts';
 import type { Sample } from '../../data/formatters.ts';
+import { findSpeakerFile } from './speakers.ts';
 
 /** The file name a run folder keeps the language ids in (Coqui's name). */
 export const LANGUAGE_IDS_FILE_NAME = 'language_ids.json';
@@ -86,16 +87,18 @@ export class LanguageManager {
 
 /**
  * A config being loaded for inference with its `languageIdsFile` (top level and `modelArgs`) pointed at the
- * `language_ids.json` found in `dirs` (the config's and the checkpoint's folders) when the recorded path is
- * gone (a moved run, a Coqui model folder); unchanged when there is none.
+ * `language_ids.json` of the model: a relative path (a voice folder's) in `dirs` (the config's and the
+ * checkpoint's folders) first, then in the working directory; a recorded path that is gone (a moved run, a
+ * Coqui model folder) by its name in `dirs`; without one, `language_ids.json` in `dirs`. Unchanged when none
+ * is found (the same search as the speakers file, `findSpeakerFile`).
  */
 export function locateLanguageIds<C extends Record<string, unknown>>(config: C, dirs: readonly string[]): C {
   const args = config.modelArgs as Record<string, unknown> | undefined;
   const recorded = (args?.languageIdsFile ?? config.languageIdsFile) as string | null | undefined;
-  if (recorded && existsSync(recorded)) return config;
-  const name = recorded ? basename(recorded) : LANGUAGE_IDS_FILE_NAME;
-  const found = dirs.map((d) => join(d, name)).find((p) => existsSync(p));
-  if (!found) return config;
+  const found = recorded
+    ? findSpeakerFile(recorded, dirs)
+    : (dirs.map((d) => join(d, LANGUAGE_IDS_FILE_NAME)).find((p) => existsSync(p)) ?? null);
+  if (!found || found === recorded) return config;
   return {
     ...config,
     languageIdsFile: found,

@@ -4,7 +4,6 @@
 // loaded by name, and `ribbit serve --language fr` answering `language_id` requests with the language the
 // model is conditioned on.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,7 +17,8 @@ import { saveCheckpoint } from '../../src/trainer/checkpoint.ts';
 import type { Vits } from '../../src/tts/models/vits.ts';
 import { LanguageManager } from '../../src/tts/utils/languages.ts';
 import { SpeakerManager } from '../../src/tts/utils/speakers.ts';
-import { BIN, runRibbit } from './cli_helpers.ts';
+import { TINY_VITS_ARGS } from '../tts/tiny_vits.ts';
+import { runRibbit, startServe } from './cli_helpers.ts';
 
 const LANGUAGES = ['en', 'fr'];
 const SPEAKERS = ['alice', 'bob'];
@@ -49,17 +49,7 @@ before(() => {
         speakerEmbeddingChannels: 8,
         useLanguageEmbedding: true,
         embeddedLanguageDim: 4,
-        hiddenChannels: 8,
-        hiddenChannelsFfnTextEncoder: 16,
-        numLayersTextEncoder: 1,
-        numLayersPosteriorEncoder: 1,
-        numLayersFlow: 1,
-        upsampleInitialChannelDecoder: 16,
-        resblockKernelSizesDecoder: [3],
-        resblockDilationSizesDecoder: [[1]],
-        periodsMultiPeriodDiscriminator: [2],
-        scaleDiscriminatorChannels: [4, 4, 4, 4, 4, 4],
-        periodDiscriminatorChannels: [4, 4, 4, 4, 4],
+        ...TINY_VITS_ARGS,
       },
     },
     {
@@ -128,43 +118,12 @@ test('ribbit export: the voice folder carries language_ids.json and speakers.jso
 
 test('ribbit serve --language fr: language_id reaches the model; an unknown one is a 400 naming the languages', async () => {
   assert.ok(existsSync(join(voice, 'model.safetensors')), 'the export test ran first');
-  const child = spawn(
-    process.execPath,
-    [
-      BIN,
-      'serve',
-      '--model-path',
-      voice,
-      '--language',
-      'fr',
-      '--port',
-      '0',
-      '--host',
-      '127.0.0.1',
-      '--workers',
-      '1',
-    ],
-    { stdio: ['ignore', 'pipe', 'pipe'], cwd: dir },
+  const server = await startServe(
+    ['--model-path', voice, '--language', 'fr', '--port', '0', '--host', '127.0.0.1', '--workers', '1'],
+    dir,
   );
-  let stdout = '';
-  let stderr = '';
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const { url } = server;
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no banner after 60 s; stderr: ${stderr}`)), 60_000);
-      child.stdout.on('data', (d) => {
-        stdout += d;
-        const m = /Serving on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1] as string);
-        }
-      });
-      child.on('exit', () => reject(new Error(`server exited early: ${stderr}`)));
-    });
     const info = (await (await fetch(`${url}/api/speakers`)).json()) as Record<string, unknown>;
     assert.equal(info.language, 'fr', '--language sets the default');
     assert.deepEqual(info.languages, ['fr', 'en']);
@@ -189,7 +148,7 @@ test('ribbit serve --language fr: language_id reaches the model; an unknown one 
     const page = await (await fetch(`${url}/`)).text();
     assert.match(page, /<select id="language" name="language_id">/);
   } finally {
-    child.kill('SIGTERM');
+    server.child.kill('SIGTERM');
   }
-  assert.equal(await exited, 0, stderr);
+  assert.equal(await server.exited, 0, server.stderr());
 });

@@ -15,6 +15,7 @@ import { createModel } from '../../src/models/index.ts';
 import * as torch from '../../src/torch/index.ts';
 import { Trainer } from '../../src/trainer/trainer.ts';
 import type { Vits } from '../../src/tts/models/vits.ts';
+import { TINY_VITS_ARGS } from '../tts/tiny_vits.ts';
 import { type RecordingDashboard, recorded } from './recording_dashboard.ts';
 
 if (!process.env.RIBBIT_NUM_THREADS) torch.setNumThreads(1);
@@ -43,18 +44,8 @@ before(async () => {
     datasets: [{ formatter: 'ljspeech', path: join(dir, 'data'), metaFileTrain: 'metadata.csv' }],
     testSentences: [['Be a voice.', null, null, null]],
     modelArgs: {
-      hiddenChannels: 8,
-      hiddenChannelsFfnTextEncoder: 16,
-      numLayersTextEncoder: 1,
-      numLayersPosteriorEncoder: 1,
-      numLayersFlow: 1,
+      ...TINY_VITS_ARGS,
       specSegmentSize: 8,
-      upsampleInitialChannelDecoder: 16,
-      resblockKernelSizesDecoder: [3],
-      resblockDilationSizesDecoder: [[1]],
-      periodsMultiPeriodDiscriminator: [2],
-      scaleDiscriminatorChannels: [4, 4, 4, 4, 4, 4],
-      periodDiscriminatorChannels: [4, 4, 4, 4, 4],
     },
   };
 });

@@ -14,7 +14,8 @@
 // mutable state, so an environment's op ids never change under another's feet, and a Worker's state is
 // freed when it exits. A Worker also draws random numbers from a generator of its own (ownGenerator()), so
 // that seeding or sampling in one thread never shifts another's stream; the BLAS thread pool and the
-// generator that libtorch kernels use without a generator argument (dropout) stay process-wide.
+// generator that libtorch kernels use without a generator argument (aten::dropout; ribbit's CPU dropout draws
+// through random_, which takes one) stay process-wide.
 
 #include <napi.h>
 

@@ -94,8 +94,9 @@ function load(): NativeAddon {
  *   defaults to 1, and a Worker that loads ribbit forces 1, because OpenBLAS's thread pool is one per process
  *   and deadlocked when two threads called sgemm at once.
  * - Random numbers: a Worker draws from a CPU generator of its own (seeded as PyTorch's default one), so
- *   seeding or sampling in one thread never shifts another's stream; libtorch kernels without a generator
- *   argument (dropout) still share the process's default generator.
+ *   seeding or sampling in one thread never shifts another's stream (F.dropout included: on the CPU it draws
+ *   its mask through random_, which takes a generator); libtorch kernels without a generator argument
+ *   (aten::dropout, used off the CPU) still share the process's default generator.
  * The names this module put into the environment, so that benchmarks can run other engines without them.
  */
 export const threadEnvDefaults: Readonly<Record<string, string>> = setThreadEnvDefaults();

@@ -104,6 +104,43 @@ test('expandPrior copies each token statistic to its frames; duration target log
   assert.ok(maxAbs(oAttnDur, torch.tensor([[[Math.log(3), Math.log(2), Math.log(4)]]])) < 1e-6);
 });
 
+test('expandPrior equals the alignment product attn^T @ stats (values and gradients), padding frames 0', () => {
+  torch.manualSeed(5);
+  const xLens = torch.tensor([5, 3], { dtype: 'int64' });
+  const yLens = torch.tensor([9, 6], { dtype: 'int64' });
+  const xMask = paddingMask(xLens, 5);
+  const attnMask = attentionMask(xMask, paddingMask(yLens, 9)); // [2, 1, 5, 9]
+  const attn = maximumPath(torch.randn([2, 5, 9]), attnMask.squeeze(1)).unsqueeze(1);
+  const mean = torch.randn([2, 4, 5]).requiresGrad_(true);
+  const logScale = torch.randn([2, 4, 5]).requiresGrad_(true);
+  const upstream = torch.randn([2, 4, 9]);
+  const run = (product: boolean) =>
+    torch.tidy(() => {
+      mean.grad = null;
+      logScale.grad = null;
+      const a = attn.squeeze(1).transpose(1, 2); // [B, T_de, T_en]
+      const out = product
+        ? {
+            yMean: a.matmul(mean.transpose(1, 2)).transpose(1, 2),
+            yLogScale: a.matmul(logScale.transpose(1, 2)).transpose(1, 2),
+          }
+        : expandPrior(attn, mean, logScale, xMask);
+      out.yMean.mul(upstream).add(out.yLogScale.mul(upstream.square())).sum().backward();
+      return [out.yMean, out.yLogScale, mean.grad as Tensor, logScale.grad as Tensor].map((t) =>
+        torch.keep(t),
+      );
+    });
+  const got = run(false);
+  const want = run(true);
+  for (const [i, t] of got.entries()) {
+    assert.ok(maxAbs(t, want[i] as Tensor) < 1e-6, `tensor ${i}: ${maxAbs(t, want[i] as Tensor)}`);
+  }
+  assert.equal(
+    torch.tidy(() => (got[0] as Tensor).slice(2, 6, 9).select(0, 1).abs().sum().item()),
+    0,
+  );
+});
+
 function tinyGlow(): GlowTTS {
   const config = GlowTTSConfig.create({
     numChars: 20,

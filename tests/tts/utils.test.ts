@@ -18,6 +18,11 @@ import { createTTSLogs, logTTSOutputs } from '../../src/tts/utils/logging.ts';
 
 const cuda = torch.cudaIsAvailable();
 
+function gradOf(t: Tensor): Tensor {
+  assert.ok(t.grad, 'a gradient');
+  return t.grad;
+}
+
 function maxAbs(a: Tensor, b: Tensor): number {
   return torch.tidy(() => a.double().sub(b.double()).abs().max().item());
 }
@@ -126,9 +131,7 @@ test('expandPrior equals the alignment product attn^T @ stats (values and gradie
           }
         : expandPrior(attn, mean, logScale, xMask);
       out.yMean.mul(upstream).add(out.yLogScale.mul(upstream.square())).sum().backward();
-      return [out.yMean, out.yLogScale, mean.grad as Tensor, logScale.grad as Tensor].map((t) =>
-        torch.keep(t),
-      );
+      return [out.yMean, out.yLogScale, gradOf(mean), gradOf(logScale)].map((t) => torch.keep(t));
     });
   const got = run(false);
   const want = run(true);

@@ -170,6 +170,15 @@ export function leakyRelu(x: Tensor, negativeSlope = 0.01): Tensor {
   return aten.leaky_relu(x, negativeSlope);
 }
 
+/**
+ * Leaky ReLU in place: overwrites and returns `x` (PyTorch's `F.leaky_relu(x, s, inplace=True)`). Autograd
+ * takes it for a slope >= 0 (its backward reads the output), so it suits a fresh tensor nothing else reads.
+ */
+export function leakyRelu_(x: Tensor, negativeSlope = 0.01): Tensor {
+  aten.leaky_relu_(x, negativeSlope).dispose();
+  return x;
+}
+
 /** GELU; `approximate: 'tanh'` for the tanh approximation. */
 export function gelu(x: Tensor, approximate: 'none' | 'tanh' = 'none'): Tensor {
   return aten.gelu(x, approximate);

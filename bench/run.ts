@@ -17,7 +17,7 @@ const available = readdirSync(dir)
   .map((f) => f.slice(0, -3))
   .sort();
 /** Benches that take `--threads` as a list of thread counts and set them per case. */
-const LIST_THREADS = new Set(['glow_tts', 'vocoder']);
+const LIST_THREADS = new Set(['glow_tts', 'vocoder', 'vits']);
 const given = process.argv.slice(2).find((a, i, all) => !a.startsWith('--') && !all[i - 1]?.startsWith('--'));
 const name = given?.replaceAll('-', '_');
 if (!name || !available.includes(name)) {

@@ -8,11 +8,16 @@
 // recipe, discriminator at Coqui's widths) on each of `--threads` (default 1,2).
 // The Python side is Coqui TTS 0.22's Vits from /work/coqui-ref (RIBBIT_COQUI_REF; vendored sources + stubs),
 // its discriminator built with the demo widths by mapping Coqui's hard-coded channel counts; it is skipped when
-// RIBBIT_PYTHON (default /usr/bin/python3) cannot import it.
+// RIBBIT_PYTHON (default /usr/bin/python3) cannot import it. `--rounds N` alternates N ribbit and Coqui runs per
+// size and thread count (a fresh model each) and prints each round's ratios with the load average, then the
+// medians of the per-round ratios, of wall seconds and of process CPU seconds (`cpu`: less disturbed by other
+// processes on a shared machine).
 //
 //   npm run bench -- vits [--sizes demo,ljspeech] [--threads 1,2] [--batch 4] [--seconds 2] [--tokens 60] [--iters 3]
+//                         [--rounds 1]
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { loadConfig } from '../src/config/index.ts';
 import * as torch from '../src/torch/index.ts';
 import type { TrainerOptimizer } from '../src/trainer/api.ts';
@@ -26,6 +31,7 @@ const batch = Number(argOr('batch', '4'));
 const seconds = Number(argOr('seconds', '2'));
 const tokens = Number(argOr('tokens', '60'));
 const iters = Number(argOr('iters', '3'));
+const rounds = Number(argOr('rounds', '1'));
 const PYTHON = process.env.RIBBIT_PYTHON ?? '/usr/bin/python3';
 const COQUI = process.env.RIBBIT_COQUI_REF ?? '/work/coqui-ref';
 const DEMO = new URL('../recipes/demo/vits.json', import.meta.url).pathname;
@@ -42,7 +48,7 @@ function median(xs: number[]): number {
 }
 
 /** Seconds per training step (both optimizers) and inference RTF, median of `iters` after a warm-up. */
-function ribbit(config: VitsConfig): { params: number; numChars: number; step: number; rtf: number } {
+function ribbit(config: VitsConfig): Timing & { numChars: number } {
   const model = new Vits(config, { speakerManager: null });
   const sr = config.audio.sampleRate;
   const samples = Math.round(seconds * sr);
@@ -70,10 +76,16 @@ function ribbit(config: VitsConfig): { params: number; numChars: number; step: n
       }
     });
   const times: number[] = [];
+  const cpu: number[] = [];
   for (let i = 0; i <= iters; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     step();
-    if (i > 0) times.push((performance.now() - t0) / 1000);
+    const c = process.cpuUsage(c0);
+    if (i > 0) {
+      times.push((performance.now() - t0) / 1000);
+      cpu.push((c.user + c.system) / 1e6);
+    }
   }
   model.eval();
   const x = torch.randint(1, model.args.numChars, [1, tokens]);
@@ -86,7 +98,13 @@ function ribbit(config: VitsConfig): { params: number; numChars: number; step: n
     wav.dispose();
   }
   const params = model.parameters().reduce((n, p) => n + p.numel, 0);
-  return { params, numChars: model.args.numChars, step: median(times), rtf: median(rtfs) };
+  return {
+    params,
+    numChars: model.args.numChars,
+    step: median(times),
+    stepCpu: median(cpu),
+    rtf: median(rtfs),
+  };
 }
 
 const PY = `
@@ -135,10 +153,10 @@ def step():
         opt.step()
         opt.zero_grad(set_to_none=True)
     model.zero_grad(set_to_none=True)
-times = []
+times, cpu = [], []
 for i in range(iters + 1):
-    t0 = time.perf_counter(); step(); t = time.perf_counter() - t0
-    if i: times.append(t)
+    c0 = time.process_time(); t0 = time.perf_counter(); step(); t = time.perf_counter() - t0; c = time.process_time() - c0
+    if i: times.append(t); cpu.append(c)
 model.eval()
 x = torch.randint(1, config.model_args.num_chars, (1, T_x))
 rtfs = []
@@ -147,7 +165,7 @@ with torch.no_grad():
         t0 = time.perf_counter(); wav = model.inference(x)['model_outputs']; t = time.perf_counter() - t0
         if i: rtfs.append(t / (wav.size(2) / sr))
 med = lambda xs: sorted(xs)[len(xs) // 2]
-print(json.dumps({'params': sum(p.numel() for p in model.parameters()), 'step': med(times), 'rtf': med(rtfs)}))
+print(json.dumps({'params': sum(p.numel() for p in model.parameters()), 'step': med(times), 'stepCpu': med(cpu), 'rtf': med(rtfs)}))
 `;
 
 /** Coqui's VitsArgs (snake_case) of a config's modelArgs, as Python keyword arguments. */
@@ -174,7 +192,10 @@ function coquiArgs(config: VitsConfig): Record<string, unknown> {
   return Object.fromEntries(keys.map((k) => [snake(k), a[k]]));
 }
 
-function python(config: VitsConfig, threads: number): { params: number; step: number; rtf: number } | string {
+/** Seconds per training step (wall, process CPU) and inference real-time factor. */
+type Timing = { params: number; step: number; stepCpu: number; rtf: number };
+
+function python(config: VitsConfig, threads: number): Timing | string {
   if (!existsSync(`${COQUI}/stubs.py`)) return `no Coqui reference at ${COQUI}`;
   const r = spawnSync(
     PYTHON,
@@ -194,18 +215,36 @@ function python(config: VitsConfig, threads: number): { params: number; step: nu
 console.log(
   `VITS: batch ${batch} x ${seconds} s, ${tokens} tokens; median of ${iters} after a warm-up (seconds; RTF = compute / audio)`,
 );
+const fmt = (xs: number[]) => (xs.length > 0 ? median(xs).toFixed(2) : '-');
 for (const size of sizes) {
   const config = configOf(size);
   for (const threads of threadList) {
     torch.setNumThreads(threads);
-    const mine = ribbit(config);
-    // the same vocabulary size (ribbit takes it from the tokenizer)
-    const ref = python({ ...config, modelArgs: { ...config.modelArgs, numChars: mine.numChars } }, threads);
-    const line = `${size.padEnd(8)} ${threads} thread(s)  params ${mine.params.toLocaleString('en-US')}  train step ${mine.step.toFixed(3)} s  inference RTF ${mine.rtf.toFixed(3)}`;
-    if (typeof ref === 'string') console.log(`${line}  | Coqui: ${ref}`);
-    else
+    const ratios = {
+      step: [] as number[],
+      stepCpu: [] as number[],
+      rtf: [] as number[],
+      load: [] as number[],
+    };
+    for (let round = 1; round <= rounds; round++) {
+      const mine = ribbit(config);
+      // the same vocabulary size (ribbit takes it from the tokenizer)
+      const ref = python({ ...config, modelArgs: { ...config.modelArgs, numChars: mine.numChars } }, threads);
+      const load = Number(loadavg()[0].toFixed(2));
+      ratios.load.push(load);
+      const line = `${size.padEnd(8)} ${threads} thread(s) round ${round} load ${load}  params ${mine.params.toLocaleString('en-US')}  train step ${mine.step.toFixed(3)} s (cpu ${mine.stepCpu.toFixed(3)})  inference RTF ${mine.rtf.toFixed(3)}`;
+      if (typeof ref === 'string') {
+        console.log(`${line}  | Coqui: ${ref}`);
+        continue;
+      }
+      for (const k of ['step', 'stepCpu', 'rtf'] as const) ratios[k].push(mine[k] / ref[k]);
       console.log(
-        `${line}  | Coqui params ${ref.params.toLocaleString('en-US')} step ${ref.step.toFixed(3)} s (ratio ${(mine.step / ref.step).toFixed(2)})  RTF ${ref.rtf.toFixed(3)} (ratio ${(mine.rtf / ref.rtf).toFixed(2)})`,
+        `${line}  | Coqui params ${ref.params.toLocaleString('en-US')} step ${ref.step.toFixed(3)} s (cpu ${ref.stepCpu.toFixed(3)}) (ratio ${(mine.step / ref.step).toFixed(2)}, cpu ${(mine.stepCpu / ref.stepCpu).toFixed(2)})  RTF ${ref.rtf.toFixed(3)} (ratio ${(mine.rtf / ref.rtf).toFixed(2)})`,
+      );
+    }
+    if (rounds > 1)
+      console.log(
+        `${size.padEnd(8)} ${threads} thread(s) medians over ${rounds} rounds of ribbit / Coqui: step ${fmt(ratios.step)} (cpu ${fmt(ratios.stepCpu)})  RTF ${fmt(ratios.rtf)}  loads [${ratios.load.join(', ')}]`,
       );
   }
 }

@@ -6,16 +6,20 @@
 //   segment, generator step through the discriminator with MSE + feature matching; Coqui's MPD + MSD at full
 //   width, batch `--batch` x `--seq-len` samples), forward + backward, without the optimizer updates.
 // - the bundled voice's vocoder (voices/default/vocoder: multi-band MelGAN, its trained weights) on the same mel.
-// The Python side runs in the same run, alternating with ribbit's cases: with Coqui's reference install found
+// The Python side runs in the same run, alternating with ribbit's cases (`--rounds N` rounds, each every case on
+// each side; the summary lines give the median over rounds of each round's ratio): with Coqui's reference install found
 // (bench/coqui.ts: RIBBIT_COQUI_REF, default ../coqui-ref) bench/reference/coqui_vocoder.py runs Coqui 0.22's
 // own HifiganGenerator / HifiganDiscriminator / MultibandMelganGenerator (the bundled voice's generator params,
 // mapped to constructor arguments as src/vocoder/models/setup.ts does) and its losses; without it (or with
 // `--no-reference`) bench/reference/vocoder_port.py, a plain-torch port of the HiFiGAN modules (no MB-MelGAN),
 // runs under RIBBIT_PYTHON (default /usr/bin/python3). Each row says which (`side`: coqui | port | null) and
-// the ratio ribbit / Python; parameter counts are checked equal.
+// the ratio ribbit / Python of wall seconds (`ratio`) and of process CPU seconds (`cpuRatio`: less disturbed by
+// other processes on a shared machine); parameter counts are checked equal. `--cases` picks cases by name
+// (comma-separated prefixes of hifigan_v1_inference, hifigan_small_inference, bundled_mbmelgan_inference,
+// hifigan_v1_gan_train_step; default all).
 //
 //   npm run bench -- vocoder [--threads 1,2] [--seconds 4] [--iters 3] [--batch 1] [--seq-len 8192]
-//                            [--small-channels 128] [--no-reference]
+//                            [--small-channels 128] [--rounds 1] [--cases NAMES] [--no-reference]
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +40,11 @@ const iters = Number(argOr('iters', '3'));
 const batch = Number(argOr('batch', '1'));
 const seqLen = Number(argOr('seq-len', '8192'));
 const smallChannels = Number(argOr('small-channels', '128'));
+const rounds = Number(argOr('rounds', '1'));
+const casePrefixes = argOr('cases', '')
+  .split(',')
+  .filter((c) => c !== '');
+const selected = (name: string) => casePrefixes.length === 0 || casePrefixes.some((c) => name.startsWith(c));
 const frames = Math.round((seconds * 22050) / 256);
 const reference = process.argv.includes('--no-reference')
   ? { missing: '--no-reference' }
@@ -91,13 +100,9 @@ function bundledVocoder(): { inference(x: torch.Tensor): unknown; parameters(): 
 function ribbitInference(g: { inference(x: torch.Tensor): unknown; parameters(): torch.Tensor[] }): Timing {
   torch.manualSeed(1);
   const x = torch.randn([1, 80, frames]);
-  const times: number[] = [];
-  for (let i = 0; i <= iters; i++) {
-    const t0 = performance.now();
-    torch.tidy(() => g.inference(x));
-    if (i > 0) times.push((performance.now() - t0) / 1000);
-  }
-  return { params: countParams(g), s: median(times) };
+  const { s, cpuS } = timed(() => torch.tidy(() => g.inference(x)));
+  x.dispose();
+  return { params: countParams(g), s, cpuS };
 }
 
 function ribbitTrainStep(): Timing {
@@ -111,9 +116,7 @@ function ribbitTrainStep(): Timing {
   const clear = () => {
     for (const p of [...g.parameters(), ...d.parameters()]) p.grad = null;
   };
-  const times: number[] = [];
-  for (let i = 0; i <= iters; i++) {
-    const t0 = performance.now();
+  const { s, cpuS } = timed(() =>
     torch.tidy(() => {
       const yHat = g.forward(x).narrow(2, 0, seqLen);
       const fake = d.forward(yHat.detach());
@@ -132,13 +135,29 @@ function ribbitTrainStep(): Timing {
         .div(fakeG.scores.length);
       adv.add(melganFeatureLoss(fakeG.feats, realG.feats).mul(108)).backward();
       clear();
-    });
-    if (i > 0) times.push((performance.now() - t0) / 1000);
-  }
-  return { params: countParams(g, d), s: median(times) };
+    }),
+  );
+  return { params: countParams(g, d), s, cpuS };
 }
 
-type Timing = { params: number; s: number };
+type Timing = { params: number; s: number; cpuS: number };
+
+/** Median wall and process CPU seconds of `iters` runs of `fn` after one warm-up run. */
+function timed(fn: () => void): { s: number; cpuS: number } {
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let i = 0; i <= iters; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = performance.now();
+    fn();
+    const c = process.cpuUsage(c0);
+    if (i > 0) {
+      wall.push((performance.now() - t0) / 1000);
+      cpu.push((c.user + c.system) / 1e6);
+    }
+  }
+  return { s: median(wall), cpuS: median(cpu) };
+}
 type PyTiming = Timing & { side: 'coqui' | 'port' };
 
 /**
@@ -166,27 +185,43 @@ async function python(args: string[], threads: number): Promise<PyTiming | null>
   return JSON.parse(r.stdout.trim().split('\n').at(-1) as string);
 }
 
+const ratios = new Map<string, { wall: number[]; cpu: number[]; load1: number[] }>();
+
 function report(
   bench: string,
   threads: number,
+  round: number,
   ours: Timing,
   py: PyTiming | null,
   extra: Record<string, number | null>,
 ): void {
+  const load1 = Number(loadavg()[0].toFixed(2));
+  const key = `${bench} ${threads}`;
+  const r = ratios.get(key) ?? { wall: [], cpu: [], load1: [] };
+  ratios.set(key, r);
+  r.load1.push(load1);
+  if (py) {
+    r.wall.push(ours.s / py.s);
+    r.cpu.push(ours.cpuS / py.cpuS);
+  }
   if (py && py.params !== ours.params)
     console.error(`warning: ${bench}: parameter counts differ (ribbit ${ours.params}, torch ${py.params})`);
   console.log(
     JSON.stringify({
       bench,
       threads,
+      round,
       params: ours.params,
       side: py?.side ?? null,
       paramsEqual: py ? py.params === ours.params : null,
-      load1: Number(loadavg()[0].toFixed(2)),
+      load1,
       ...extra,
       ribbitS: Number(ours.s.toFixed(4)),
       torchS: py ? Number(py.s.toFixed(4)) : null,
       ratio: py ? Number((ours.s / py.s).toFixed(3)) : null,
+      ribbitCpuS: Number(ours.cpuS.toFixed(4)),
+      torchCpuS: py ? Number(py.cpuS.toFixed(4)) : null,
+      cpuRatio: py ? Number((ours.cpuS / py.cpuS).toFixed(3)) : null,
     }),
   );
 }
@@ -214,20 +249,36 @@ const inferenceCases: [string, () => Timing, string[]][] = [
     ['infer-mbmelgan', String(gp.base_channels ?? 384)],
   ],
 ];
-for (const threads of threadList) {
-  torch.setNumThreads(threads);
-  for (const [name, ours, [mode, channels]] of inferenceCases) {
-    const r = ours();
-    const extraArgs =
-      mode === 'infer-mbmelgan' ? [gp.upsample_factors.join(','), String(gp.num_res_blocks)] : [];
-    const py = await python([mode, String(iters), channels, String(frames), '1', '1', ...extraArgs], threads);
-    report(name, threads, r, py, {
-      audioS: seconds,
-      rtf: Number((r.s / seconds).toFixed(4)),
-      torchRtf: py ? Number((py.s / seconds).toFixed(4)) : null,
-    });
+for (let round = 1; round <= rounds; round++) {
+  for (const threads of threadList) {
+    torch.setNumThreads(threads);
+    for (const [name, ours, [mode, channels]] of inferenceCases) {
+      if (!selected(name)) continue;
+      const r = ours();
+      const extraArgs =
+        mode === 'infer-mbmelgan' ? [gp.upsample_factors.join(','), String(gp.num_res_blocks)] : [];
+      const py = await python(
+        [mode, String(iters), channels, String(frames), '1', '1', ...extraArgs],
+        threads,
+      );
+      report(name, threads, round, r, py, {
+        audioS: seconds,
+        rtf: Number((r.s / seconds).toFixed(4)),
+        torchRtf: py ? Number((py.s / seconds).toFixed(4)) : null,
+      });
+    }
+    if (!selected('hifigan_v1_gan_train_step')) continue;
+    const ours = ribbitTrainStep();
+    const py = await python(['train', String(iters), '512', '0', String(batch), String(seqLen)], threads);
+    report('hifigan_v1_gan_train_step', threads, round, ours, py, { batch, seqLen });
   }
-  const ours = ribbitTrainStep();
-  const py = await python(['train', String(iters), '512', '0', String(batch), String(seqLen)], threads);
-  report('hifigan_v1_gan_train_step', threads, ours, py, { batch, seqLen });
+}
+const fmt = (xs: number[]) => (xs.length > 0 ? median(xs).toFixed(3) : '-');
+console.error(
+  `medians over ${rounds} round(s) of ribbit / Python (wall, CPU), with each round's load average:`,
+);
+for (const [key, r] of ratios) {
+  console.error(
+    `  ${key.padEnd(36)} wall ${fmt(r.wall)}  cpu ${fmt(r.cpu)}  rounds wall [${r.wall.map((x) => x.toFixed(2)).join(', ')}] load [${r.load1.join(', ')}]`,
+  );
 }

@@ -15,7 +15,7 @@ Modes (positional: MODE THREADS ITERS CHANNELS FRAMES BATCH SEQ_LEN [UPSAMPLE NU
     generator forward on a [BATCH, 80, SEQ_LEN / 256] mel, discriminator on the detached output and the real
     segment with Coqui's MSEDLoss (mean over discriminators), then the generator through the discriminator with
     Coqui's MSEGLoss (mean) + 108 x MelganFeatureLoss (feats of the real segment without grad).
-Timing: ITERS timed runs after one warm-up, median. Prints one JSON line {"params", "s", "side": "coqui"}
+Timing: ITERS timed runs after one warm-up, median. Prints one JSON line {"params", "s", "cpuS", "side": "coqui"}
 (params: the generator's after folding for the infer modes, generator + discriminator for train).
 """
 import json
@@ -54,13 +54,15 @@ def count(*ms):
 
 
 def timed(fn):
-    times = []
+    """Median wall and process CPU seconds of ITERS runs after one warm-up run."""
+    wall, cpu = [], []
     for i in range(iters + 1):
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         fn()
         if i:
-            times.append(time.perf_counter() - t0)
-    return sorted(times)[len(times) // 2]
+            wall.append(time.perf_counter() - t0)
+            cpu.append(time.process_time() - c0)
+    return sorted(wall)[len(wall) // 2], sorted(cpu)[len(cpu) // 2]
 
 
 if mode in ("infer", "infer-mbmelgan"):
@@ -72,8 +74,8 @@ if mode in ("infer", "infer-mbmelgan"):
     g.eval()
     g.remove_weight_norm()
     x = torch.randn(1, 80, frames)
-    s = timed(lambda: g.inference(x))
-    print(json.dumps({"params": count(g), "s": s, "side": "coqui"}))
+    s, cpu_s = timed(lambda: g.inference(x))
+    print(json.dumps({"params": count(g), "s": s, "cpuS": cpu_s, "side": "coqui"}))
 elif mode == "train":
     g, d = hifigan(ch), HifiganDiscriminator()
     g.train()
@@ -97,7 +99,7 @@ elif mode == "train":
         g.zero_grad(set_to_none=True)
         d.zero_grad(set_to_none=True)
 
-    s = timed(step)
-    print(json.dumps({"params": count(g, d), "s": s, "side": "coqui"}))
+    s, cpu_s = timed(step)
+    print(json.dumps({"params": count(g, d), "s": s, "cpuS": cpu_s, "side": "coqui"}))
 else:
     sys.exit(f"unknown mode {mode}")

@@ -85,17 +85,17 @@ if mode == "infer":
     g.eval()
     for m in g.modules():
         if hasattr(m, "weight_g"): nn.utils.remove_weight_norm(m)
-    x = torch.randn(1, 80, frames); times = []
+    x = torch.randn(1, 80, frames); times = []; cpu = []
     with torch.no_grad():
         for i in range(iters + 1):
-            t0 = time.perf_counter(); g(F.pad(x, (5, 5), "replicate"))
-            if i: times.append(time.perf_counter() - t0)
-    print(json.dumps({"params": sum(p.numel() for p in g.parameters()), "s": median(times), "side": "port"}))
+            c0 = time.process_time(); t0 = time.perf_counter(); g(F.pad(x, (5, 5), "replicate"))
+            if i: times.append(time.perf_counter() - t0); cpu.append(time.process_time() - c0)
+    print(json.dumps({"params": sum(p.numel() for p in g.parameters()), "s": median(times), "cpuS": median(cpu), "side": "port"}))
 else:
     d = Disc(); g.train(); d.train()
-    x = torch.randn(B, 80, T // 256); y = torch.tanh(torch.randn(B, 1, T) * 0.3); times = []
+    x = torch.randn(B, 80, T // 256); y = torch.tanh(torch.randn(B, 1, T) * 0.3); times = []; cpu = []
     for i in range(iters + 1):
-        t0 = time.perf_counter()
+        c0 = time.process_time(); t0 = time.perf_counter()
         y_hat = g(x)[:, :, :T]
         sf, _ = d(y_hat.detach()); sr, _ = d(y)
         dl = sum(torch.mean((r - 1) ** 2) + torch.mean(f ** 2) for f, r in zip(sf, sr)) / len(sf)
@@ -105,5 +105,5 @@ else:
         n = sum(len(a) for a in ff)
         gl = sum(torch.mean((s - 1) ** 2) for s in sf) / len(sf) + 108 * sum(F.l1_loss(a, b) for fa, fb in zip(ff, fr) for a, b in zip(fa, fb)) / n
         gl.backward(); g.zero_grad(set_to_none=True); d.zero_grad(set_to_none=True)
-        if i: times.append(time.perf_counter() - t0)
-    print(json.dumps({"params": sum(p.numel() for p in g.parameters()) + sum(p.numel() for p in d.parameters()), "s": median(times), "side": "port"}))
+        if i: times.append(time.perf_counter() - t0); cpu.append(time.process_time() - c0)
+    print(json.dumps({"params": sum(p.numel() for p in g.parameters()) + sum(p.numel() for p in d.parameters()), "s": median(times), "cpuS": median(cpu), "side": "port"}))

@@ -215,6 +215,17 @@ const checks: [string, (...xs: Tensor[]) => Tensor, () => Tensor[]][] = [
       F.convTranspose1d(x, w, b, { stride: 2, padding: 1, outputPadding: 1, groups: 2, dilation: 2 }),
     () => [rn(2, 4, 5), rn(4, 2, 3), rn(4)],
   ],
+  // strided, groups 1, dilation 1: the polyphase path (one plain conv, phases interleaved)
+  [
+    'convTranspose1d polyphase',
+    (x, w, b) => F.convTranspose1d(x, w, b, { stride: 2, padding: 1, outputPadding: 1 }),
+    () => [rn(2, 3, 5), rn(3, 2, 4), rn(2)],
+  ],
+  [
+    'convTranspose1d polyphase kernel < stride',
+    (x, w, b) => F.convTranspose1d(x, w, b, { stride: 3, padding: 2 }),
+    () => [rn(1, 2, 4), rn(2, 3, 2), rn(3)],
+  ],
   // normalisation
   ['layerNorm', (x, w, b) => F.layerNorm(x, [5], w, b), () => [rn(3, 4, 5), rn(5), rn(5)]],
   ['layerNorm 2 dims', (x) => F.layerNorm(x, [4, 5]), () => [rn(3, 4, 5)]],

@@ -88,7 +88,12 @@ export class Sequential extends ModuleList<UnaryModule> {
   forward(x: Tensor): Tensor {
     return tidy(() => {
       let y = x;
-      for (const m of this) y = m.forward(y);
+      for (const m of this) {
+        const next = m.forward(y);
+        // each intermediate freed once the next layer has read it (autograd holds what it saved)
+        if (y !== x && next !== y && !y.kept) y.dispose();
+        y = next;
+      }
       return y;
     });
   }

@@ -55,10 +55,13 @@ export class ResBlock1 extends Module implements HifiganResBlock {
     return torch.tidy(() => {
       let o = x;
       this.convs1.forEach((c1, i) => {
-        const xt = this.convs2
-          .get(i)
-          .forward(torch.F.leakyRelu(c1.forward(torch.F.leakyRelu(o, LRELU_SLOPE)), LRELU_SLOPE));
-        o = xt.add(o);
+        // in place on fresh tensors, each step's temporaries freed at once (as Python's refcounting does)
+        const next = torch.tidy(() => {
+          const h = torch.F.leakyRelu_(c1.forward(torch.F.leakyRelu(o, LRELU_SLOPE)), LRELU_SLOPE);
+          return this.convs2.get(i).forward(h).add_(o);
+        });
+        if (o !== x) o.dispose();
+        o = next;
       });
       return o;
     });
@@ -84,7 +87,11 @@ export class ResBlock2 extends Module implements HifiganResBlock {
   forward(x: Tensor): Tensor {
     return torch.tidy(() => {
       let o = x;
-      for (const c of this.convs) o = c.forward(torch.F.leakyRelu(o, LRELU_SLOPE)).add(o);
+      for (const c of this.convs) {
+        const next = torch.tidy(() => c.forward(torch.F.leakyRelu(o, LRELU_SLOPE)).add_(o));
+        if (o !== x) o.dispose();
+        o = next;
+      }
       return o;
     });
   }

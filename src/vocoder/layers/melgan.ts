@@ -71,7 +71,9 @@ export class ResidualStack extends Module {
     return torch.tidy(() => {
       let o = x;
       this.blocks.forEach((block, i) => {
-        o = this.shortcuts.get(i).forward(o).add(block.forward(o));
+        const next = torch.tidy(() => this.shortcuts.get(i).forward(o).add_(block.forward(o)));
+        if (o !== x) o.dispose(); // freed at once, as Python's refcounting does
+        o = next;
       });
       return o;
     });

@@ -123,25 +123,37 @@ export class HifiganGenerator extends Module {
     return torch.tidy(() => {
       let o = this.convPre.forward(x);
       tap?.('conv_pre.out', o);
-      if (this.condLayer && g) o = o.add(this.condLayer.forward(g));
+      if (this.condLayer && g) o = o.add_(this.condLayer.forward(g));
+      // every op below writes a fresh tensor in place where nothing else reads its input, and each stage
+      // frees its input at once: the same values as Coqui's, with far fewer new (page-faulted) buffers
       for (let i = 0; i < this.numUpsamples; i++) {
-        o = torch.F.leakyRelu(o, LRELU_SLOPE);
-        tap?.(`ups.${i}.in`, o);
-        o = this.ups.get(i).forward(o);
-        tap?.(`ups.${i}.out`, o);
-        let zSum: Tensor | null = null;
-        for (let j = 0; j < this.numKernels; j++) {
-          const z = this.resblocks.get(i * this.numKernels + j).forward(o);
-          zSum = zSum === null ? z : zSum.add(z);
-        }
-        o = (zSum as Tensor).div(this.numKernels);
+        const prev = o;
+        o = torch.tidy(() => this.#stage(i, torch.F.leakyRelu_(prev, LRELU_SLOPE), tap));
+        prev.dispose();
       }
-      o = torch.F.leakyRelu(o); // Coqui: default slope 0.01 here
+      o = torch.F.leakyRelu_(o); // Coqui: default slope 0.01 here
       tap?.('conv_post.in', o);
       o = this.convPost.forward(o);
       tap?.('conv_post.out', o);
       return o.tanh();
     });
+  }
+
+  /** Upsampling layer i and its multi-receptive-field fusion (mean of the resblocks): `[B, C_i, T]` -> `[B, C_i / 2, T u_i]`. */
+  #stage(i: number, x: Tensor, tap?: Tap): Tensor {
+    tap?.(`ups.${i}.in`, x);
+    const o = this.ups.get(i).forward(x);
+    tap?.(`ups.${i}.out`, o);
+    let zSum: Tensor | null = null;
+    for (let j = 0; j < this.numKernels; j++) {
+      const z = this.resblocks.get(i * this.numKernels + j).forward(o);
+      if (zSum === null) zSum = z;
+      else {
+        zSum.add_(z);
+        z.dispose();
+      }
+    }
+    return (zSum as Tensor).div_(this.numKernels);
   }
 
   /** Mel `[B, C_mel, T]` -> `[B, 1, (T + 2 * inferencePadding) * hop]`: replicate-pads the mel, no cropping. */

@@ -3,6 +3,7 @@ import { resolveLoaderModule } from '../inference/load.ts';
 import { cliManagerOptions, resolveModelName } from '../inference/model_manager.ts';
 import { createSynthesisPool } from '../server/pool.ts';
 import { startTtsServer } from '../server/server.ts';
+import { onStopSignals, signalExitCode } from '../util/signals.ts';
 import type { Command } from './command.ts';
 import { UsageError } from './command.ts';
 import { LIMIT_OPTIONS, loadOptionsFromArgs, MODEL_OPTIONS, VOICE_OPTIONS } from './speak.ts';
@@ -123,17 +124,18 @@ export const serveCommand: Command = {
         `queue ${pool.queueSize}; ${info.sampleRate} Hz, language ${info.language}` +
         `${info.speakers.length ? `, ${info.speakers.length} speakers` : ''})`,
     );
+    let removeSignalHandlers = () => {};
     await new Promise<void>((resolve) => {
-      const stop = () => {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-        resolve();
-      };
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
+      // the first Ctrl-C / SIGTERM closes cleanly; another one (after onStopSignals' grace) ends at once
+      removeSignalHandlers = onStopSignals(
+        () => resolve(),
+        (signal) => process.exit(signalExitCode(signal)),
+        ['SIGINT', 'SIGTERM'],
+      );
     });
     console.log(' > Shutting down');
     await running.close();
+    removeSignalHandlers();
     return 0;
   },
 };

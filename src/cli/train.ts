@@ -70,8 +70,8 @@ export const trainCommand: Command = {
     `${registeredModelNames().join(', ')}). Any config field can be overridden: --batchSize=16,\n` +
     "--audio.sampleRate 16000, --datasets.0.path=data/demo, or Coqui's --coqpit.batch_size 16.\n" +
     'A run folder outputPath/<runName>-<date>/ receives config.json, the log, TensorBoard events and checkpoints.\n' +
-    'Ctrl-C, SIGTERM and SIGHUP save a checkpoint and exit with 128 + the signal number (130, 143, 129; the same\n' +
-    'signal twice exits at once); --continue-path resumes it with the same results as an unbroken run.\n' +
+    'Ctrl-C, SIGTERM and SIGHUP save a checkpoint and exit with 128 + the signal number (130, 143, 129; a second\n' +
+    'signal a second or more later exits at once); --continue-path resumes it with the same results as an unbroken run.\n' +
     'With --config-path, --help also lists every field of that config.\n' +
     '--model-module imports a module first that registers a model defined outside ribbit (registerConfig +\n' +
     'registerModel), as --loader does for speaking.',

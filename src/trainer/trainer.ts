@@ -6,13 +6,14 @@
  * device ('cpu', 'cuda:N').
  */
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
-import { hostname, constants as osConstants } from 'node:os';
+import { hostname } from 'node:os';
 import { basename, join } from 'node:path';
 import { toPythonJson } from '../config/json.ts';
 import { DEFAULT_RUN_DESCRIPTION } from '../config/shared.ts';
 import * as torch from '../torch/index.ts';
 import type { LoadStateDictReport } from '../torch/nn/index.ts';
 import { writeFileAtomicSync } from '../util/atomic.ts';
+import { onStopSignals, signalExitCode } from '../util/signals.ts';
 import type {
   Batch,
   BatchSource,
@@ -636,26 +637,28 @@ export class Trainer implements TrainerContext {
   /**
    * Trains for `config.epochs` epochs (continuing from the resumed epoch and batch), then saves a final
    * checkpoint. Stops early, after a step, on Ctrl-C, SIGTERM or SIGHUP (all handled alike: the step
-   * finishes and a checkpoint is saved; the same signal again exits at once with 128 + its number),
+   * finishes and a checkpoint is saved; another stop signal a second or more later exits at once with 128 + its
+   * number: see src/util/signals.ts),
    * `requestStop()` or `maxSteps`.
    */
   async fit(): Promise<void> {
     if (!this.#trainSource) await this.init();
     this.#stop = this.#maxSteps !== null && this.step >= this.#maxSteps ? 'maxSteps' : null;
     this.#stopSignal = null;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (this.#stop === 'interrupt') process.exit(128 + (osConstants.signals[signal] ?? 0));
-      this.#stop = 'interrupt';
-      this.#stopSignal = signal;
-      // after a hang-up the terminal is gone: its write errors must not end the save (the log file keeps all)
-      if (signal === 'SIGHUP') this.console.detachTerminal();
-      const what = signal === 'SIGINT' ? 'Interrupted' : `Received ${signal}`;
-      const again = signal === 'SIGINT' ? 'Ctrl-C' : signal;
-      this.console.line(
-        `\n > ${what}: finishing this step, saving a checkpoint and exiting (${again} again to abort).`,
-      );
-    };
-    for (const s of STOP_SIGNALS) process.on(s, onSignal);
+    const removeSignalHandlers = onStopSignals(
+      (signal) => {
+        this.#stop = 'interrupt';
+        this.#stopSignal = signal;
+        // after a hang-up the terminal is gone: its write errors must not end the save (the log file keeps all)
+        if (signal === 'SIGHUP') this.console.detachTerminal();
+        const what = signal === 'SIGINT' ? 'Interrupted' : `Received ${signal}`;
+        const again = signal === 'SIGINT' ? 'Ctrl-C' : signal;
+        this.console.line(
+          `\n > ${what}: finishing this step, saving a checkpoint and exiting (${again} again to abort).`,
+        );
+      },
+      (signal) => process.exit(signalExitCode(signal)),
+    );
     try {
       while (this.epoch < this.config.epochs && !this.#stop) {
         this.#callback('onEpochStart');
@@ -675,14 +678,13 @@ export class Trainer implements TrainerContext {
       const save = stop !== 'interrupt' || (this.config.saveOnInterrupt ?? true);
       if (this.config.saveCheckpoints && save) this.saveCheckpoint();
     } finally {
-      for (const s of STOP_SIGNALS) process.off(s, onSignal);
+      removeSignalHandlers();
       this.dashboard.close();
     }
   }
 }
 
 /** Signals that stop training as Ctrl-C does (a checkpoint is saved first). */
-const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
 
 /** Resolves after the event loop has run its pending I/O, signal and immediate callbacks once. */
 function yieldToEventLoop(): Promise<void> {

@@ -46,13 +46,17 @@ before(async () => {
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Starts `ribbit train`, sends `signal` once a training step has been logged; resolves with the exit. */
-function trainUntilSignal(signal: NodeJS.Signals, runName: string) {
+/**
+ * Starts `ribbit train`, sends `signal` once a training step has been logged; resolves with the exit.
+ * `group`: to the whole process group, as a terminal's Ctrl-C does (the launcher, which forwards it, and the
+ * training process itself both receive it).
+ */
+function trainUntilSignal(signal: NodeJS.Signals, runName: string, group = false) {
   return new Promise<{ code: number | null; out: string }>((resolve, reject) => {
     const child = spawn(
       process.execPath,
       [BIN, 'train', '--config-path', configPath, '--threads', '1', `--runName=${runName}`],
-      { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
+      { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], detached: group },
     );
     let out = '';
     let sent = false;
@@ -60,7 +64,8 @@ function trainUntilSignal(signal: NodeJS.Signals, runName: string) {
       out += c.toString();
       if (!sent && /GLOBAL_STEP: [1-9]/.test(out)) {
         sent = true;
-        child.kill(signal);
+        if (group) process.kill(-(child.pid as number), signal);
+        else child.kill(signal);
       }
     };
     child.stdout.on('data', onData);
@@ -115,3 +120,11 @@ for (const [signal, code] of [
     );
   });
 }
+
+test('Ctrl-C in a terminal (SIGINT to the process group, so twice to the trainer): still one clean stop', async () => {
+  const r = await trainUntilSignal('SIGINT', 'ctrlc', true);
+  assert.equal(r.code, 130, r.out);
+  assert.match(r.out, /Interrupted: finishing this step, saving a checkpoint/);
+  assert.match(r.out, /Checkpoint saved: /);
+  assert.equal(listCheckpoints(runFolder('ctrlc')).length, 1, r.out);
+});

@@ -34,11 +34,6 @@ for (let i = 0; i < n; i++) {
 const ap = new AudioProcessor({ sampleRate, doTrimSilence: false }, { dtype });
 const wav = torch.tensor(samples);
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
 torch.noGrad(() => torch.tidy(() => ap.melspectrogram(wav))); // warm-up
 const times: number[] = [];
 let frames = 0;
@@ -82,6 +77,7 @@ print(json.dumps({"ms": times[len(times) // 2], "version": torch.__version__, "t
 `;
 
 import { argOr } from './args.ts';
+import { median } from './timing.ts';
 
 let torchMs: number | null = null;
 let torchVersion: string | null = null;

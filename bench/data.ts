@@ -30,6 +30,7 @@ import * as torch from '../src/torch/index.ts';
 import type { Batch } from '../src/trainer/api.ts';
 import { TinyTTS } from '../tests/trainer/tiny_model.ts';
 import { arg } from './args.ts';
+import { median } from './timing.ts';
 
 function int(name: string, fallback: number): number {
   const v = arg(name);
@@ -50,10 +51,6 @@ const steps = int('steps', 20);
 const warmup = int('warmup', 3);
 const given = arg('data');
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const fmt = (x: number, d = 2) => x.toFixed(d);
 

@@ -9,17 +9,13 @@
 import * as torch from '../src/torch/index.ts';
 import { Decoder } from '../src/tts/layers/glow_tts/decoder.ts';
 import { argOr } from './args.ts';
+import { median } from './timing.ts';
 import { torchDecoderStep } from './torch_glow_decoder.ts';
 
 const iters = Number(argOr('iters', '4'));
 const frames = Number(argOr('frames', '400'));
 const batch = Number(argOr('batch', '16'));
 const threads = torch.getNumThreads();
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 function ribbitStep(): { params: number; seconds: number } {
   torch.manualSeed(0);

@@ -47,6 +47,7 @@ import { GlowTTS } from '../src/tts/models/glow_tts.ts';
 import { maximumPath, sequenceMask } from '../src/tts/utils/helpers.ts';
 import { arg } from './args.ts';
 import { findCoquiReference, runReference } from './coqui.ts';
+import { median } from './timing.ts';
 
 const flag = (name: string) => process.argv.includes(`--${name}`);
 
@@ -120,11 +121,6 @@ function makeConfig(size: Size): GlowTTSConfig {
     textCleaner: 'phoneme_cleaners',
     phonemeCachePath: phonemeCache,
   });
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 /** Item lengths of the synthetic batch: longest first, down to 80% (as a length-bucketed batch). */

@@ -42,11 +42,6 @@ function configOf(size: string): VitsConfig {
   throw new Error(`unknown size ${size} (demo, ljspeech)`);
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
-
 /** Seconds per training step (both optimizers) and inference RTF, median of `iters` after a warm-up. */
 function ribbit(config: VitsConfig): Timing & { numChars: number } {
   const model = new Vits(config, { speakerManager: null });
@@ -75,18 +70,7 @@ function ribbit(config: VitsConfig): Timing & { numChars: number } {
         for (const p of model.parameters()) p.grad = null;
       }
     });
-  const times: number[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i <= iters; i++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    step();
-    const c = process.cpuUsage(c0);
-    if (i > 0) {
-      times.push((performance.now() - t0) / 1000);
-      cpu.push((c.user + c.system) / 1e6);
-    }
-  }
+  const stepTiming = timed(step, iters);
   model.eval();
   const x = torch.randint(1, model.args.numChars, [1, tokens]);
   const rtfs: number[] = [];
@@ -101,8 +85,8 @@ function ribbit(config: VitsConfig): Timing & { numChars: number } {
   return {
     params,
     numChars: model.args.numChars,
-    step: median(times),
-    stepCpu: median(cpu),
+    step: stepTiming.s,
+    stepCpu: stepTiming.cpuS,
     rtf: median(rtfs),
   };
 }
@@ -167,6 +151,8 @@ with torch.no_grad():
 med = lambda xs: sorted(xs)[len(xs) // 2]
 print(json.dumps({'params': sum(p.numel() for p in model.parameters()), 'step': med(times), 'stepCpu': med(cpu), 'rtf': med(rtfs)}))
 `;
+
+import { median, timed } from './timing.ts';
 
 /** Coqui's VitsArgs (snake_case) of a config's modelArgs, as Python keyword arguments. */
 function coquiArgs(config: VitsConfig): Record<string, unknown> {

@@ -33,6 +33,7 @@ import { HifiganDiscriminator } from '../src/vocoder/models/hifigan_discriminato
 import { HifiganGenerator } from '../src/vocoder/models/hifigan_generator.ts';
 import { argOr } from './args.ts';
 import { findCoquiReference, runReference } from './coqui.ts';
+import { median, timed } from './timing.ts';
 
 const threadList = argOr('threads', '1,2').split(',').map(Number);
 const seconds = Number(argOr('seconds', '4'));
@@ -53,11 +54,6 @@ const bundledDir = fileURLToPath(new URL('../voices/default/vocoder', import.met
 const bundledConfig = loadConfig(readJsonFile(`${bundledDir}/config.json`) as object, {
   onIgnored: () => {},
 }) as BaseGANVocoderConfig;
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 function generator(channels: number): HifiganGenerator {
   return new HifiganGenerator({
@@ -100,7 +96,7 @@ function bundledVocoder(): { inference(x: torch.Tensor): unknown; parameters(): 
 function ribbitInference(g: { inference(x: torch.Tensor): unknown; parameters(): torch.Tensor[] }): Timing {
   torch.manualSeed(1);
   const x = torch.randn([1, 80, frames]);
-  const { s, cpuS } = timed(() => torch.tidy(() => g.inference(x)));
+  const { s, cpuS } = timed(() => torch.tidy(() => g.inference(x)), iters);
   x.dispose();
   return { params: countParams(g), s, cpuS };
 }
@@ -116,48 +112,34 @@ function ribbitTrainStep(): Timing {
   const clear = () => {
     for (const p of [...g.parameters(), ...d.parameters()]) p.grad = null;
   };
-  const { s, cpuS } = timed(() =>
-    torch.tidy(() => {
-      const yHat = g.forward(x).narrow(2, 0, seqLen);
-      const fake = d.forward(yHat.detach());
-      const real = d.forward(y);
-      const dl = fake.scores
-        .map((f, k) => mseDLoss(f, real.scores[k]).total)
-        .reduce((a, b) => a.add(b))
-        .div(fake.scores.length);
-      dl.backward();
-      for (const p of d.parameters()) p.grad = null;
-      const fakeG = d.forward(yHat);
-      const realG = torch.noGrad(() => d.forward(y));
-      const adv = fakeG.scores
-        .map(mseGLoss)
-        .reduce((a, b) => a.add(b))
-        .div(fakeG.scores.length);
-      adv.add(melganFeatureLoss(fakeG.feats, realG.feats).mul(108)).backward();
-      clear();
-    }),
+  const { s, cpuS } = timed(
+    () =>
+      torch.tidy(() => {
+        const yHat = g.forward(x).narrow(2, 0, seqLen);
+        const fake = d.forward(yHat.detach());
+        const real = d.forward(y);
+        const dl = fake.scores
+          .map((f, k) => mseDLoss(f, real.scores[k]).total)
+          .reduce((a, b) => a.add(b))
+          .div(fake.scores.length);
+        dl.backward();
+        for (const p of d.parameters()) p.grad = null;
+        const fakeG = d.forward(yHat);
+        const realG = torch.noGrad(() => d.forward(y));
+        const adv = fakeG.scores
+          .map(mseGLoss)
+          .reduce((a, b) => a.add(b))
+          .div(fakeG.scores.length);
+        adv.add(melganFeatureLoss(fakeG.feats, realG.feats).mul(108)).backward();
+        clear();
+      }),
+    iters,
   );
   return { params: countParams(g, d), s, cpuS };
 }
 
 type Timing = { params: number; s: number; cpuS: number };
 
-/** Median wall and process CPU seconds of `iters` runs of `fn` after one warm-up run. */
-function timed(fn: () => void): { s: number; cpuS: number } {
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i <= iters; i++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    fn();
-    const c = process.cpuUsage(c0);
-    if (i > 0) {
-      wall.push((performance.now() - t0) / 1000);
-      cpu.push((c.user + c.system) / 1e6);
-    }
-  }
-  return { s: median(wall), cpuS: median(cpu) };
-}
 type PyTiming = Timing & { side: 'coqui' | 'port' };
 
 /**

@@ -87,9 +87,13 @@ function load(): NativeAddon {
  * environment before libtorch's libraries load:
  * - libtorch's intra-op threads (OpenMP) are counted per calling thread: the main thread and each Worker
  *   set their own (`setNumThreads`; default RIBBIT_NUM_THREADS or the machine's cores).
- * - OpenMP threads sleep when idle (OMP_WAIT_POLICY=PASSIVE unless OMP_WAIT_POLICY or GOMP_SPINCOUNT is
- *   set): libgomp's default spin-waiting burns the cores other processes need; under load a 2-thread
- *   training step took 12.1 s spinning against 0.60 s passive (python3-torch: 14.5 s and 1.07 s).
+ * - Idle OpenMP threads spin briefly, then sleep (GOMP_SPINCOUNT=5000 unless OMP_WAIT_POLICY or GOMP_SPINCOUNT
+ *   is set). libgomp's default (300,000 spins) burns the cores other processes need: under load a 2-thread
+ *   training step took 12.1 s spinning against 0.60 s passive (python3-torch: 14.5 s and 1.07 s); sleeping at
+ *   once (PASSIVE) costs a wake-up per parallel region instead: the quiet 2-thread Glow-TTS step took 4.22 s
+ *   passive and 3.52 s with a short spin. `npm run bench -- train-contention --threads 2` (a 4-block Glow
+ *   decoder step, quiet / beside one busy loop): PASSIVE 0.426 / 0.506 s, 5000 spins 0.294 / 0.694 s, 30000
+ *   spins 0.270 / 1.082 s; python3-torch's default 0.261 / 1.034 s.
  * - The BLAS library (OpenBLAS through Debian's libblas.so.3) runs on its caller's thread: OPENBLAS_NUM_THREADS
  *   defaults to 1, and a Worker that loads ribbit forces 1, because OpenBLAS's thread pool is one per process
  *   and deadlocked when two threads called sgemm at once.
@@ -107,7 +111,7 @@ function setThreadEnvDefaults(): Record<string, string> {
   // then when the main thread imported ribbit first (the server does); otherwise set these in the environment.
   if (!isMainThread) return set;
   const env = process.env;
-  if (env.OMP_WAIT_POLICY === undefined && env.GOMP_SPINCOUNT === undefined) set.OMP_WAIT_POLICY = 'PASSIVE';
+  if (env.OMP_WAIT_POLICY === undefined && env.GOMP_SPINCOUNT === undefined) set.GOMP_SPINCOUNT = '5000';
   if (env.OPENBLAS_NUM_THREADS === undefined) set.OPENBLAS_NUM_THREADS = '1';
   Object.assign(env, set);
   return set;

@@ -17,17 +17,13 @@ import { threadEnvDefaults } from '../src/torch/native.ts';
 import { Adam } from '../src/torch/optim/index.ts';
 import { Decoder } from '../src/tts/layers/glow_tts/decoder.ts';
 import { arg, argOr } from './args.ts';
+import { median } from './timing.ts';
 import { torchDecoderStep } from './torch_glow_decoder.ts';
 
 const iters = Number(argOr('iters', '2'));
 const frames = Number(argOr('frames', '200'));
 const batch = Number(argOr('batch', '8'));
 const blocks = Number(argOr('blocks', '4'));
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)]!;
-}
 
 /** The ribbit step in this process: median seconds of `iters` steps after one warm-up. */
 function ribbitStep(): { params: number; seconds: number } {

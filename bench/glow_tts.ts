@@ -307,9 +307,12 @@ if (sizes.includes('ljspeech') && 'missing' in reference) {
 }
 const data = await loaderData();
 // the fixed competing load (--hog): busy-looping processes, killed when this process exits
-const hogProcs = Array.from({ length: hogs }, () =>
-  spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
-);
+// (unref'ed: they must not keep this process alive once the bench is done)
+const hogProcs = Array.from({ length: hogs }, () => {
+  const hog = spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' });
+  hog.unref();
+  return hog;
+});
 process.on('exit', () => {
   for (const h of hogProcs) h.kill('SIGKILL');
 });

@@ -66,3 +66,22 @@ export async function startServe(args: string[], cwd?: string, timeoutMs = 60_00
     throw e;
   }
 }
+
+/** Config fields every CLI training test shares: the demo dataset in `data/` and en-us phonemes cached in `runs/`. */
+export const DEMO_DATA_FIELDS = {
+  usePhonemes: true,
+  phonemeLanguage: 'en-us',
+  textCleaner: 'phoneme_cleaners',
+  phonemeCachePath: 'runs/phonemes',
+  datasets: [{ formatter: 'ljspeech', path: 'data', metaFileTrain: 'metadata.csv' }],
+};
+
+/** A Glow-TTS small enough to train a few steps in seconds (hidden 16, 2 flow blocks, 1 encoder layer). */
+export const TINY_GLOW_TTS_FIELDS = {
+  hiddenChannelsEnc: 16,
+  hiddenChannelsDec: 16,
+  hiddenChannelsDp: 16,
+  numFlowBlocksDec: 2,
+  numBlockLayers: 2,
+  encoderParams: { numLayers: 1, hiddenChannelsFfn: 32 },
+};

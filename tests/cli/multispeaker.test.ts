@@ -11,7 +11,7 @@ import { loadSynthesizer } from '../../src/inference/load.ts';
 import { createSynthesisPool } from '../../src/server/pool.ts';
 import { startTtsServer } from '../../src/server/server.ts';
 import * as torch from '../../src/torch/index.ts';
-import { onlyRunFolder, runRibbit } from './cli_helpers.ts';
+import { onlyRunFolder, runRibbit, TINY_GLOW_TTS_FIELDS } from './cli_helpers.ts';
 
 const VOICES = ['en-us', 'en-gb', 'en-us+f3'];
 /** Coqui's ids: the names sorted. */
@@ -102,12 +102,7 @@ before(() => {
     // no warm-up: three steps are enough for the speakers to reach the mel
     lr: 0.01,
     lrScheduler: '',
-    hiddenChannelsEnc: 16,
-    hiddenChannelsDec: 16,
-    hiddenChannelsDp: 16,
-    numFlowBlocksDec: 2,
-    numBlockLayers: 2,
-    encoderParams: { numLayers: 1, hiddenChannelsFfn: 32 },
+    ...TINY_GLOW_TTS_FIELDS,
     testSentences: ['Be a voice, not an echo.'],
   };
   writeFileSync(join(dir, 'config.json'), JSON.stringify(config, null, 2));

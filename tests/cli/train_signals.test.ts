@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { makeDemoDataset } from '../../src/data/demo.ts';
 import { listCheckpoints } from '../../src/trainer/checkpoint.ts';
+import { DEMO_DATA_FIELDS, TINY_GLOW_TTS_FIELDS } from './cli_helpers.ts';
 
 const BIN = new URL('../../bin/ribbit.mjs', import.meta.url).pathname;
 let dir = '';
@@ -29,17 +30,8 @@ before(async () => {
     runEval: false,
     printStep: 1,
     saveStep: 100000,
-    usePhonemes: true,
-    phonemeLanguage: 'en-us',
-    textCleaner: 'phoneme_cleaners',
-    phonemeCachePath: 'runs/phonemes',
-    datasets: [{ formatter: 'ljspeech', path: 'data', metaFileTrain: 'metadata.csv' }],
-    hiddenChannelsEnc: 16,
-    hiddenChannelsDec: 16,
-    hiddenChannelsDp: 16,
-    numFlowBlocksDec: 2,
-    numBlockLayers: 2,
-    encoderParams: { numLayers: 1, hiddenChannelsFfn: 32 },
+    ...DEMO_DATA_FIELDS,
+    ...TINY_GLOW_TTS_FIELDS,
     testSentences: [],
   };
   writeFileSync(configPath, JSON.stringify(config, null, 2));

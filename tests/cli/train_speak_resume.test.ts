@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { readWav } from '../../src/audio/wav.ts';
 import { makeDemoDataset } from '../../src/data/demo.ts';
-import { onlyRunFolder, runRibbit } from './cli_helpers.ts';
+import { DEMO_DATA_FIELDS, onlyRunFolder, runRibbit, TINY_GLOW_TTS_FIELDS } from './cli_helpers.ts';
 
 let dir = '';
 let configPath = '';
@@ -32,17 +32,8 @@ before(async () => {
     printStep: 1,
     plotStep: 1,
     saveStep: 1000,
-    usePhonemes: true,
-    phonemeLanguage: 'en-us',
-    textCleaner: 'phoneme_cleaners',
-    phonemeCachePath: 'runs/phonemes',
-    datasets: [{ formatter: 'ljspeech', path: 'data', metaFileTrain: 'metadata.csv' }],
-    hiddenChannelsEnc: 16,
-    hiddenChannelsDec: 16,
-    hiddenChannelsDp: 16,
-    numFlowBlocksDec: 2,
-    numBlockLayers: 2,
-    encoderParams: { numLayers: 1, hiddenChannelsFfn: 32 },
+    ...DEMO_DATA_FIELDS,
+    ...TINY_GLOW_TTS_FIELDS,
     testSentences: ['Be a voice, not an echo.'],
   };
   writeFileSync(configPath, JSON.stringify(config, null, 2));

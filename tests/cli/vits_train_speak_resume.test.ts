@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { readWav } from '../../src/audio/wav.ts';
 import { makeDemoDataset } from '../../src/data/demo.ts';
-import { onlyRunFolder, runRibbit } from './cli_helpers.ts';
+import { DEMO_DATA_FIELDS, onlyRunFolder, runRibbit } from './cli_helpers.ts';
 
 let dir = '';
 let configPath = '';
@@ -32,11 +32,7 @@ before(async () => {
     printStep: 1,
     plotStep: 1,
     saveStep: 1000,
-    usePhonemes: true,
-    phonemeLanguage: 'en-us',
-    textCleaner: 'phoneme_cleaners',
-    phonemeCachePath: 'runs/phonemes',
-    datasets: [{ formatter: 'ljspeech', path: 'data', metaFileTrain: 'metadata.csv' }],
+    ...DEMO_DATA_FIELDS,
     modelArgs: {
       hiddenChannels: 16,
       hiddenChannelsFfnTextEncoder: 32,
